@@ -1,0 +1,81 @@
+//! Account administration: only admins, and never the last active admin away.
+
+use super::{AdminError, Accounts, UserAdminService};
+use crate::credentials::Principal;
+use crate::pagination::Page;
+use crate::ports::{
+    AccessChange, AccessWriteError, AdminGuard, Clock, IdGenerator, PasswordHasher, SessionStore, TokenIssuer,
+    UserQuery, UserRepository,
+};
+use crate::user::{AccountStatus, Role, User, UserId};
+
+impl<U, S, H, T, C, I> Accounts<U, S, H, T, C, I>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+{
+    async fn apply_access_change(&self, actor: Principal, id: UserId, change: AccessChange) -> Result<User, AdminError> {
+        require_admin(&actor)?;
+        let target = self.users.find_by_id(id).await?.ok_or(AdminError::NotFound)?;
+        let guard = if removes_an_active_admin(&target, change) {
+            AdminGuard::RequireAnotherActiveAdmin
+        } else {
+            AdminGuard::None
+        };
+        self.users.change_access(id, change, guard, self.clock.now()).await.map_err(|error| match error {
+            AccessWriteError::NotFound => AdminError::NotFound,
+            AccessWriteError::NoOtherActiveAdmin => AdminError::LastActiveAdmin,
+            AccessWriteError::Port(error) => error.into(),
+        })
+    }
+}
+
+fn require_admin(actor: &Principal) -> Result<(), AdminError> {
+    if actor.role == Role::Admin { Ok(()) } else { Err(AdminError::Forbidden) }
+}
+
+/// Whether `change` takes an active admin out of the set of active admins.
+fn removes_an_active_admin(target: &User, change: AccessChange) -> bool {
+    let is_active_admin = target.role == Role::Admin && target.is_active();
+    let stays_active_admin = match change {
+        AccessChange::SetRole(role) => role == Role::Admin,
+        AccessChange::SetStatus(status) => status == AccountStatus::Active,
+    };
+    is_active_admin && !stays_active_admin
+}
+
+impl<U, S, H, T, C, I> UserAdminService for Accounts<U, S, H, T, C, I>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+{
+    async fn list_users(&self, actor: Principal, query: UserQuery) -> Result<Page<User>, AdminError> {
+        require_admin(&actor)?;
+        Ok(self.users.list(&query).await?)
+    }
+
+    async fn get_user(&self, actor: Principal, id: UserId) -> Result<User, AdminError> {
+        require_admin(&actor)?;
+        self.users.find_by_id(id).await?.ok_or(AdminError::NotFound)
+    }
+
+    async fn change_role(&self, actor: Principal, id: UserId, role: Role) -> Result<User, AdminError> {
+        self.apply_access_change(actor, id, AccessChange::SetRole(role)).await
+    }
+
+    async fn deactivate(&self, actor: Principal, id: UserId) -> Result<User, AdminError> {
+        self.apply_access_change(actor, id, AccessChange::SetStatus(AccountStatus::Deactivated)).await
+    }
+
+    async fn reactivate(&self, actor: Principal, id: UserId) -> Result<User, AdminError> {
+        self.apply_access_change(actor, id, AccessChange::SetStatus(AccountStatus::Active)).await
+    }
+}

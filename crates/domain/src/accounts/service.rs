@@ -1,0 +1,249 @@
+//! [`Accounts`]: the account use cases over the ports.
+
+use chrono::{Duration, TimeDelta};
+
+use super::{
+    AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError,
+    PasswordChange, RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
+};
+use crate::credentials::{AccessClaims, IssuedTokens, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId};
+use crate::error::{PortError, ValidationErrors};
+use crate::ports::{
+    Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, Rotation,
+    SessionStore, TokenIssuer, UniqueField, UserRepository, UserWriteError,
+};
+use crate::user::{Email, Role, User, UserId};
+
+/// The account use cases, generic over the ports they need.
+#[derive(Debug, Clone)]
+pub struct Accounts<U, S, H, T, C, I> {
+    pub(super) users: U,
+    pub(super) sessions: S,
+    pub(super) hasher: H,
+    pub(super) tokens: T,
+    pub(super) clock: C,
+    pub(super) ids: I,
+}
+
+impl<U, S, H, T, C, I> Accounts<U, S, H, T, C, I>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+{
+    /// Builds the service from its ports.
+    pub fn new(users: U, sessions: S, hasher: H, tokens: T, clock: C, ids: I) -> Self {
+        Self { users, sessions, hasher, tokens, clock, ids }
+    }
+
+    /// Creates an account with the given role, without a session: used by the
+    /// operator's `create-admin` command, which runs with the server's own
+    /// authority.
+    ///
+    /// # Errors
+    /// As [`AccountService::register`].
+    pub async fn create_account(&self, registration: Registration, role: Role) -> Result<User, RegisterError> {
+        if let Err(problem) = registration.password.check_identity(&registration.email, &registration.username) {
+            let mut errors = ValidationErrors::new();
+            errors.check::<(), _>("password", Err(problem));
+            return Err(RegisterError::Validation(errors));
+        }
+        let password_hash = self.hasher.hash(&registration.password).await?;
+        let new_user = NewUser {
+            id: UserId::new(self.ids.new_id()),
+            email: registration.email,
+            username: registration.username,
+            password_hash,
+            display_name: registration.display_name,
+            bio: None,
+            image: None,
+            role,
+            created_at: self.clock.now(),
+        };
+        self.users.create(&new_user).await.map_err(|error| match error {
+            UserWriteError::Duplicate(UniqueField::Email) => RegisterError::EmailTaken,
+            UserWriteError::Duplicate(UniqueField::Username) => RegisterError::UsernameTaken,
+            UserWriteError::NotFound => RegisterError::Unknown(anyhow::anyhow!("store reported a missing user on insert")),
+            UserWriteError::Port(error) => error.into(),
+        })
+    }
+
+    /// Starts a session for `user` and issues its first token pair.
+    async fn start_session(&self, user: User) -> Result<SignedIn, PortError> {
+        let now = self.clock.now();
+        let session_id = SessionId::new(self.ids.new_id());
+        let (refresh_token, hash) = self.tokens.new_refresh_token()?;
+        let session = NewSession {
+            id: session_id,
+            user_id: user.id,
+            refresh_token: NewRefreshToken { hash, expires_at: now + self.refresh_ttl() },
+            created_at: now,
+        };
+        self.sessions.start(&session).await?;
+        let tokens = self.issue(&user, session_id, refresh_token)?;
+        Ok(SignedIn { user, tokens })
+    }
+
+    fn issue(&self, user: &User, session_id: SessionId, refresh_token: RefreshToken) -> Result<IssuedTokens, PortError> {
+        let now = self.clock.now();
+        let ttl = self.tokens.access_token_ttl_seconds();
+        let claims = AccessClaims {
+            user_id: user.id,
+            session_id,
+            role: user.role,
+            token_id: self.ids.new_id(),
+            issued_at: now,
+            expires_at: now + seconds(ttl),
+        };
+        let access_token = self.tokens.issue_access(&claims)?;
+        Ok(IssuedTokens { access_token, refresh_token, expires_in: ttl })
+    }
+
+    fn refresh_ttl(&self) -> Duration {
+        seconds(self.tokens.refresh_token_ttl_seconds())
+    }
+}
+
+fn seconds(value: u64) -> Duration {
+    TimeDelta::try_seconds(i64::try_from(value).unwrap_or(i64::MAX)).unwrap_or(TimeDelta::MAX)
+}
+
+impl<U, S, H, T, C, I> AccountService for Accounts<U, S, H, T, C, I>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+{
+    async fn register(&self, registration: Registration) -> Result<SignedIn, RegisterError> {
+        let user = self.create_account(registration, Role::User).await?;
+        Ok(self.start_session(user).await?)
+    }
+
+    async fn log_in(&self, email: String, password: PasswordAttempt) -> Result<SignedIn, LogInError> {
+        let credentials = match Email::parse(&email) {
+            Ok(email) => self.users.find_credentials_by_email(&email).await?,
+            Err(_) => None,
+        };
+        let Some(credentials) = credentials else {
+            // Same hashing work as a wrong password, so timing does not reveal
+            // which addresses have accounts.
+            self.hasher.verify(&password, &self.hasher.dummy_hash()).await?;
+            return Err(LogInError::InvalidCredentials);
+        };
+        if self.hasher.verify(&password, &credentials.password_hash).await? == PasswordMatch::DoesNotMatch {
+            return Err(LogInError::InvalidCredentials);
+        }
+        if !credentials.user.is_active() {
+            return Err(LogInError::Deactivated);
+        }
+        Ok(self.start_session(credentials.user).await?)
+    }
+
+    async fn refresh(&self, token: RefreshToken) -> Result<SignedIn, RefreshError> {
+        let now = self.clock.now();
+        let presented = self.tokens.hash_refresh_token(&token);
+        let (replacement_token, hash) = self.tokens.new_refresh_token()?;
+        let replacement = NewRefreshToken { hash, expires_at: now + self.refresh_ttl() };
+        let (session_id, user_id) = match self.sessions.rotate(&presented, &replacement, now).await? {
+            Rotation::Rotated { session_id, user_id } => (session_id, user_id),
+            Rotation::AlreadySpent { session_id, .. } => {
+                // A spent token coming back means it was copied: whoever holds
+                // the family now, the session can no longer be trusted.
+                self.sessions.revoke(session_id, now).await?;
+                return Err(RefreshError::Reused);
+            }
+            Rotation::Rejected => return Err(RefreshError::Rejected),
+        };
+        let user = match self.users.find_by_id(user_id).await? {
+            Some(user) if user.is_active() => user,
+            _ => {
+                self.sessions.revoke(session_id, now).await?;
+                return Err(RefreshError::Rejected);
+            }
+        };
+        let tokens = self.issue(&user, session_id, replacement_token)?;
+        Ok(SignedIn { user, tokens })
+    }
+
+    async fn log_out(&self, principal: Principal) -> Result<(), LogOutError> {
+        self.sessions.revoke(principal.session_id, self.clock.now()).await?;
+        Ok(())
+    }
+
+    async fn authenticate(&self, access_token: String) -> Result<Principal, AuthenticateError> {
+        let claims = self.tokens.verify_access(&access_token).map_err(|error| match error {
+            InvalidAccessToken::Expired => AuthenticateError::Expired,
+            InvalidAccessToken::Invalid => AuthenticateError::InvalidToken,
+        })?;
+        let Some(session) = self.sessions.find(claims.session_id).await? else {
+            return Err(AuthenticateError::SessionEnded);
+        };
+        if session.user_id != claims.user_id {
+            return Err(AuthenticateError::InvalidToken);
+        }
+        if session.revoked_at.is_some() {
+            return Err(AuthenticateError::SessionEnded);
+        }
+        if session.user_status != crate::user::AccountStatus::Active {
+            return Err(AuthenticateError::Deactivated);
+        }
+        Ok(Principal { user_id: session.user_id, session_id: session.id, role: session.user_role })
+    }
+
+    async fn current_user(&self, principal: Principal) -> Result<User, CurrentUserError> {
+        self.users.find_by_id(principal.user_id).await?.ok_or(CurrentUserError::NotFound)
+    }
+
+    async fn update_profile(
+        &self,
+        principal: Principal,
+        changes: crate::user::ProfileChanges,
+    ) -> Result<User, UpdateProfileError> {
+        if changes.is_empty() {
+            return self.users.find_by_id(principal.user_id).await?.ok_or(UpdateProfileError::NotFound);
+        }
+        self.users
+            .update_profile(principal.user_id, &changes, self.clock.now())
+            .await
+            .map_err(|error| match error {
+                UserWriteError::Duplicate(UniqueField::Email) => UpdateProfileError::EmailTaken,
+                UserWriteError::Duplicate(UniqueField::Username) => UpdateProfileError::UsernameTaken,
+                UserWriteError::NotFound => UpdateProfileError::NotFound,
+                UserWriteError::Port(error) => error.into(),
+            })
+    }
+
+    async fn change_password(&self, principal: Principal, change: PasswordChange) -> Result<(), ChangePasswordError> {
+        let credentials = self
+            .users
+            .find_credentials_by_id(principal.user_id)
+            .await?
+            .ok_or(ChangePasswordError::NotFound)?;
+        if self.hasher.verify(&change.current, &credentials.password_hash).await? == PasswordMatch::DoesNotMatch {
+            return Err(ChangePasswordError::WrongPassword);
+        }
+        let user = &credentials.user;
+        if let Err(problem) = change.new.check_identity(&user.email, &user.username) {
+            let mut errors = ValidationErrors::new();
+            errors.check::<(), _>("newPassword", Err(problem));
+            return Err(ChangePasswordError::Validation(errors));
+        }
+        let hash = self.hasher.hash(&change.new).await?;
+        self.users
+            .change_password(principal.user_id, &hash, principal.session_id, self.clock.now())
+            .await
+            .map_err(|error| match error {
+                UserWriteError::NotFound => ChangePasswordError::NotFound,
+                UserWriteError::Duplicate(_) => {
+                    ChangePasswordError::Unknown(anyhow::anyhow!("store reported a duplicate on a password change"))
+                }
+                UserWriteError::Port(error) => error.into(),
+            })
+    }
+}

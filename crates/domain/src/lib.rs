@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+
+pub mod accounts;
+pub mod credentials;
+pub mod error;
+pub mod pagination;
+pub mod ports;
+pub mod user;
+
+pub use error::{FieldError, FieldProblem, PortError, ValidationErrors};
