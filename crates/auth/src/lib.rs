@@ -1,1 +1,9 @@
+#![doc = include_str!("../README.md")]
 
+mod bcrypt_hasher;
+mod jwt;
+mod system;
+
+pub use bcrypt_hasher::BcryptHasher;
+pub use jwt::{JwtIssuer, JwtSettings};
+pub use system::{SystemClock, UuidV7Generator};

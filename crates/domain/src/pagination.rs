@@ -18,6 +18,16 @@ pub enum PageRequestError {
     LimitOutOfRange,
 }
 
+impl PageRequestError {
+    /// The request parameter at fault: `page` or `limit`.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            Self::PageOutOfRange => "page",
+            Self::LimitOutOfRange => "limit",
+        }
+    }
+}
+
 impl crate::error::FieldProblem for PageRequestError {
     fn code(&self) -> &'static str {
         "out_of_range"

@@ -1,1 +1,29 @@
-fn main() {}
+//! The `folio` binary: settings, telemetry, then the chosen command.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use folio_server::cli::Cli;
+use folio_server::settings::Settings;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            // Telemetry is not up yet: the one line goes straight to stderr.
+            eprintln!("folio: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    folio_server::telemetry::init(settings.log.format);
+    match cli.run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "folio stopped");
+            eprintln!("folio: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

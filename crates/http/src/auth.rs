@@ -1,0 +1,99 @@
+//! Extractors for the caller: `Authenticated` (required) and
+//! `MaybeAuthenticated` (optional).
+//!
+//! Authentication is lazy: only handlers that ask for the caller verify the
+//! `Authorization` header, so a stale token sent to `/auth/refresh` or
+//! `/auth/login` does not get in the way.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use folio_domain::accounts::{AccountService, AuthenticateError};
+use folio_domain::credentials::Principal;
+
+use crate::error::ApiError;
+use crate::services::Services;
+
+type AuthFuture = Pin<Box<dyn Future<Output = Result<Principal, AuthenticateError>>>>;
+
+/// The account service's `authenticate`, without the service's type, so that
+/// extractors need no type parameter.
+#[derive(Clone)]
+pub(crate) struct Authenticator(Arc<dyn Fn(String) -> AuthFuture + Send + Sync>);
+
+impl Authenticator {
+    pub(crate) fn new<S: Services>(services: web::Data<S>) -> Self {
+        Self(Arc::new(move |token| {
+            let services = services.clone();
+            Box::pin(async move { services.accounts().authenticate(token).await })
+        }))
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (`Token <token>`, the
+/// RealWorld spelling, is accepted too). `None` when there is no header.
+fn credentials(request: &HttpRequest) -> Option<Result<String, ApiError>> {
+    let value = request.headers().get(header::AUTHORIZATION)?;
+    let parsed = value.to_str().ok().and_then(|value| {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        let known = scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token");
+        let token = token.trim();
+        (known && !token.is_empty()).then(|| token.to_owned())
+    });
+    Some(parsed.ok_or_else(|| {
+        ApiError::unauthenticated("The Authorization header must be of the form 'Bearer <access token>'.")
+    }))
+}
+
+async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: String) -> Result<Principal, ApiError> {
+    let authenticator = authenticator
+        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
+    let principal = (authenticator.0)(token).await?;
+    tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
+    Ok(principal)
+}
+
+/// The authenticated caller; answers 401 when there is no valid token.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = credentials(request);
+        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        Box::pin(async move {
+            let token = token.unwrap_or_else(|| {
+                Err(ApiError::unauthenticated("Authentication required: send 'Authorization: Bearer <access token>'."))
+            })?;
+            authenticate(authenticator, token).await.map(Self)
+        })
+    }
+}
+
+/// The caller if a token was sent; a token that was sent but is invalid is
+/// still a 401, so a client never mistakes a broken session for anonymity.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAuthenticated(pub Option<Principal>);
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = credentials(request);
+        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        Box::pin(async move {
+            match token {
+                None => Ok(Self(None)),
+                Some(token) => authenticate(authenticator, token?).await.map(|p| Self(Some(p))),
+            }
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Request ids, the request's tracing span, and the access log line.
+//!
+//! The id is the client's `X-Request-Id` when it is short and plain (so it can't
+//! inject into logs), otherwise a new UUID v7. It is echoed in the response,
+//! recorded on the span that every log line of the request carries, and made
+//! available to error bodies through a task-local.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+
+/// The header a request id travels in, both ways.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+const MAX_LEN: usize = 128;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled, if called inside one.
+pub(crate) fn current() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+fn acceptable(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Middleware: assigns the request id, opens the request span, logs the outcome.
+pub(crate) async fn middleware(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| acceptable(id))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        route = Empty,
+        user_id = Empty,
+    );
+    let started = Instant::now();
+    let outcome = REQUEST_ID
+        .scope(request_id.clone(), next.call(request).instrument(span.clone()))
+        .await;
+    let mut response = outcome?;
+    let route = response.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
+    span.record("route", route.as_str());
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, latency_ms, "request handled"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable;
+
+    #[test]
+    fn only_short_plain_ids_are_accepted() {
+        assert!(acceptable("abc-123_X.y:z"));
+        assert!(!acceptable(""));
+        assert!(!acceptable("has space"));
+        assert!(!acceptable("new\nline"));
+        assert!(!acceptable(&"a".repeat(129)));
+    }
+}

@@ -1,0 +1,97 @@
+//! The command line: `serve` (default), `migrate`, `create-admin`.
+
+use std::io::{BufRead as _, Write as _};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use folio_domain::ValidationErrors;
+use folio_domain::accounts::{RegisterError, Registration};
+use folio_domain::credentials::Password;
+use folio_domain::user::{Email, Role, Username};
+
+use crate::settings::Settings;
+use crate::startup::{Application, build_accounts, prepare_database};
+
+/// Folio: a content-platform backend.
+#[derive(Debug, Parser)]
+#[command(name = "folio", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin account. The password is read from FOLIO_ADMIN_PASSWORD or,
+    /// if that is unset, from one line of standard input; never from an argument.
+    CreateAdmin {
+        /// The admin's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The admin's username.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    ///
+    /// # Errors
+    /// Whatever stops the command, as one message.
+    pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => Application::build(&settings).await?.run().await.context("server failed"),
+            Command::Migrate => {
+                if settings.database.create_if_missing {
+                    folio_postgres::ensure_database_exists(&settings.database.url).await?;
+                }
+                folio_postgres::run_migrations(&settings.database.url).await?;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+            Command::CreateAdmin { email, username } => create_admin(&settings, &email, &username).await,
+        }
+    }
+}
+
+fn read_admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("FOLIO_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn describe(errors: &ValidationErrors) -> String {
+    errors.errors().iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
+}
+
+async fn create_admin(settings: &Settings, email: &str, username: &str) -> anyhow::Result<()> {
+    let mut errors = ValidationErrors::new();
+    let email = errors.check("email", Email::parse(email));
+    let username = errors.check("username", Username::parse(username));
+    let password = errors.check("password", Password::parse(read_admin_password()?));
+    let (Some(email), Some(username), Some(password)) = (email, username, password) else {
+        bail!("cannot create the admin: {}", describe(&errors));
+    };
+    prepare_database(settings).await?;
+    let (accounts, _pool) = build_accounts(settings)?;
+    let registration = Registration { email, username, password, display_name: None };
+    let user = match accounts.create_account(registration, Role::Admin).await {
+        Ok(user) => user,
+        Err(RegisterError::Validation(errors)) => bail!("cannot create the admin: {}", describe(&errors)),
+        Err(RegisterError::EmailTaken) => bail!("cannot create the admin: the email is already registered"),
+        Err(RegisterError::UsernameTaken) => bail!("cannot create the admin: the username is already taken"),
+        Err(RegisterError::Unknown(error)) => return Err(error.context("cannot create the admin")),
+    };
+    writeln!(std::io::stdout(), "created admin {} ({}) with id {}", user.username, user.email, user.id)?;
+    Ok(())
+}

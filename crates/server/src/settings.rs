@@ -1,0 +1,234 @@
+//! Layered configuration: embedded `config/default.toml`, then
+//! `config/{FOLIO_ENV}.toml`, then `FOLIO__SECTION__KEY` environment variables.
+//!
+//! Loaded once in `main` and passed down. An invalid or missing setting stops
+//! start-up with one line that names the key.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use config::{Config, Environment as EnvSource, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULT: &str = include_str!("../../../config/default.toml");
+const DEVELOPMENT: &str = include_str!("../../../config/development.toml");
+const TEST: &str = include_str!("../../../config/test.toml");
+const PRODUCTION: &str = include_str!("../../../config/production.toml");
+
+/// The shortest JWT secret production accepts: HS256 wants a key as long as its hash.
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+/// Where Folio runs; selects the per-environment file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer's machine.
+    Development,
+    /// Automated tests.
+    Test,
+    /// Serving real users.
+    Production,
+}
+
+impl Environment {
+    fn from_env() -> anyhow::Result<Self> {
+        match std::env::var("FOLIO_ENV").as_deref() {
+            Err(_) | Ok("development") => Ok(Self::Development),
+            Ok("test") => Ok(Self::Test),
+            Ok("production") => Ok(Self::Production),
+            Ok(other) => bail!("FOLIO_ENV must be development, test or production, not {other:?}"),
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            Self::Development => DEVELOPMENT,
+            Self::Test => TEST,
+            Self::Production => PRODUCTION,
+        }
+    }
+}
+
+/// All of Folio's settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// From `FOLIO_ENV`.
+    #[serde(skip_deserializing, default = "default_environment")]
+    pub environment: Environment,
+    /// HTTP listener.
+    pub server: ServerSettings,
+    /// PostgreSQL.
+    pub database: DatabaseSettings,
+    /// Passwords and tokens.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+fn default_environment() -> Environment {
+    Environment::Development
+}
+
+/// `[server]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Grace period for in-flight requests on shutdown.
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// `[database]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connection URL; may hold a password, so it is a secret.
+    pub url: SecretString,
+    /// Pool size; 0 means twice the cores, at least 4.
+    pub max_connections: usize,
+    /// Wait for a free connection, in milliseconds.
+    pub wait_timeout_ms: u64,
+    /// Wait for a new connection, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Per-statement limit, in milliseconds.
+    pub statement_timeout_ms: u64,
+    /// Apply pending migrations when the server starts.
+    pub migrate_on_start: bool,
+    /// Create the database when the server starts, if it does not exist.
+    pub create_if_missing: bool,
+}
+
+impl DatabaseSettings {
+    /// The pool settings of the PostgreSQL adapter.
+    pub fn pool(&self) -> folio_postgres::PoolSettings {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let max_connections = match self.max_connections {
+            0 => (cores * 2).max(4),
+            n => n,
+        };
+        folio_postgres::PoolSettings {
+            url: self.url.clone(),
+            max_connections,
+            wait_timeout: Duration::from_millis(self.wait_timeout_ms),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+        }
+    }
+}
+
+/// `[auth]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HMAC key for access tokens; from the environment in production.
+    pub jwt_secret: Option<SecretString>,
+    /// bcrypt work factor.
+    pub bcrypt_cost: u32,
+    /// Access-token lifetime, in seconds.
+    pub access_token_ttl_seconds: u64,
+    /// Refresh-token lifetime, in days.
+    pub refresh_token_ttl_days: u64,
+    /// `iss` claim.
+    pub issuer: String,
+    /// `aud` claim.
+    pub audience: String,
+}
+
+impl AuthSettings {
+    /// The JWT adapter's settings.
+    pub fn jwt(&self, secret: SecretString) -> folio_auth::JwtSettings {
+        folio_auth::JwtSettings {
+            secret,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            access_ttl: Duration::from_secs(self.access_token_ttl_seconds),
+            refresh_ttl: Duration::from_secs(self.refresh_token_ttl_days * 24 * 3600),
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Line format.
+    pub format: LogFormat,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, coloured.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Settings {
+    /// Loads and checks the settings.
+    ///
+    /// # Errors
+    /// One message naming the bad or missing key.
+    pub fn load() -> anyhow::Result<Self> {
+        let environment = Environment::from_env()?;
+        let config = Config::builder()
+            .add_source(File::from_str(DEFAULT, FileFormat::Toml))
+            .add_source(File::from_str(environment.file(), FileFormat::Toml))
+            .add_source(
+                EnvSource::with_prefix("FOLIO")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .context("invalid configuration")?;
+        let mut settings: Self = config.try_deserialize().context("invalid configuration")?;
+        settings.environment = environment;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let secret = self.auth.jwt_secret.as_ref().map(|s| s.expose_secret());
+        match (self.environment, secret) {
+            (_, None | Some("")) => {
+                bail!("invalid configuration: auth.jwt_secret is not set (set FOLIO__AUTH__JWT_SECRET)")
+            }
+            (Environment::Production, Some(secret)) if secret.len() < MIN_PRODUCTION_SECRET_BYTES => bail!(
+                "invalid configuration: auth.jwt_secret must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
+            ),
+            _ => {}
+        }
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            bail!("invalid configuration: auth.bcrypt_cost must be between 4 and 31");
+        }
+        if self.environment == Environment::Production && self.auth.bcrypt_cost < 10 {
+            bail!("invalid configuration: auth.bcrypt_cost must be at least 10 in production");
+        }
+        if self.auth.access_token_ttl_seconds == 0 || self.auth.refresh_token_ttl_days == 0 {
+            bail!("invalid configuration: auth token lifetimes must be positive");
+        }
+        if self.server.body_limit_bytes == 0 {
+            bail!("invalid configuration: server.body_limit_bytes must be positive");
+        }
+        if self.database.wait_timeout_ms == 0 || self.database.connect_timeout_ms == 0 {
+            bail!("invalid configuration: database timeouts must be positive");
+        }
+        Ok(())
+    }
+
+    /// The JWT secret, checked present by [`Settings::load`].
+    pub fn jwt_secret(&self) -> SecretString {
+        self.auth.jwt_secret.clone().unwrap_or_else(|| SecretString::from(""))
+    }
+}
