@@ -320,7 +320,8 @@ pub trait PasswordHasher: Send + Sync + 'static {
 
     /// A valid hash, at the same cost as real ones, of a password nobody knows:
     /// verifying against it when an account does not exist makes that case take
-    /// as long as a wrong password.
+    /// as long as a wrong password. MUST be cheap: compute it once, up front,
+    /// not per call.
     fn dummy_hash(&self) -> PasswordHash;
 }
 

@@ -215,8 +215,11 @@ impl Settings {
         if self.environment == Environment::Production && self.auth.bcrypt_cost < 10 {
             bail!("invalid configuration: auth.bcrypt_cost must be at least 10 in production");
         }
-        if self.auth.access_token_ttl_seconds == 0 || self.auth.refresh_token_ttl_days == 0 {
-            bail!("invalid configuration: auth token lifetimes must be positive");
+        if !(1..=86_400).contains(&self.auth.access_token_ttl_seconds) {
+            bail!("invalid configuration: auth.access_token_ttl_seconds must be between 1 and 86400");
+        }
+        if !(1..=365).contains(&self.auth.refresh_token_ttl_days) {
+            bail!("invalid configuration: auth.refresh_token_ttl_days must be between 1 and 365");
         }
         if self.server.body_limit_bytes == 0 {
             bail!("invalid configuration: server.body_limit_bytes must be positive");
