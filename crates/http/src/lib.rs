@@ -34,7 +34,7 @@ impl Default for HttpSettings {
 /// Builds the whole application: routes, extractor error handling, request ids.
 pub fn app<S: Services>(
     services: web::Data<S>,
-    settings: &HttpSettings,
+    settings: HttpSettings,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,

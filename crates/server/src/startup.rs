@@ -80,10 +80,15 @@ pub fn build_accounts(settings: &Settings) -> anyhow::Result<(AccountServices, P
 }
 
 /// A bound, not yet running, server.
-#[derive(Debug)]
 pub struct Application {
     server: Server,
     port: u16,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
 }
 
 impl Application {
@@ -100,7 +105,7 @@ impl Application {
         let listener = TcpListener::bind(address)
             .with_context(|| format!("cannot listen on {}:{}", address.0, address.1))?;
         let port = listener.local_addr()?.port();
-        let mut server = HttpServer::new(move || folio_http::app(services.clone(), &http))
+        let mut server = HttpServer::new(move || folio_http::app(services.clone(), http.clone()))
             .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);

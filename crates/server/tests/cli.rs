@@ -1,0 +1,50 @@
+//! The binary's start-up contract: bad configuration stops it with one line
+//! naming the key. (Also makes `cargo test` build the `folio` binary that the
+//! black-box tests in `tests/` drive.)
+
+use std::process::Command;
+
+fn folio(env: &[(&str, &str)]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_folio"))
+        .arg("migrate")
+        .env_remove("FOLIO__AUTH__JWT_SECRET")
+        .envs(env.iter().copied())
+        .output()
+        .expect("folio runs")
+}
+
+fn stderr_line(output: &std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn production_without_a_jwt_secret_refuses_to_start_naming_the_key() {
+    let output = folio(&[("FOLIO_ENV", "production")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_line(&output).contains("auth.jwt_secret"));
+}
+
+#[test]
+fn production_with_a_short_jwt_secret_refuses_to_start() {
+    let output = folio(&[("FOLIO_ENV", "production"), ("FOLIO__AUTH__JWT_SECRET", "too-short")]);
+    assert_eq!(output.status.code(), Some(2));
+    let line = stderr_line(&output);
+    assert!(line.contains("auth.jwt_secret") && line.contains("32 bytes"), "{line}");
+    assert!(!line.contains("too-short"), "the secret is never printed");
+}
+
+#[test]
+fn an_unparsable_setting_names_its_key() {
+    let output = folio(&[("FOLIO_ENV", "test"), ("FOLIO__SERVER__PORT", "eighty")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_line(&output).contains("server.port"));
+}
+
+#[test]
+fn an_unknown_environment_is_refused() {
+    let output = folio(&[("FOLIO_ENV", "staging")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_line(&output).contains("FOLIO_ENV"));
+}
