@@ -1,0 +1,285 @@
+//! Connections and the pool: opening a connection within a time limit, the
+//! pool and its per-connection setup, creating the database, and the
+//! readiness probe.
+//!
+//! The URL is parsed once into a `tokio_postgres::Config` (whose `Debug`
+//! redacts the password) and never formatted again: messages describe a
+//! server as `user@host:port/database`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use folio_domain::PortError;
+use secrecy::{ExposeSecret, SecretString};
+use tokio_postgres::NoTls;
+use tokio_postgres::config::Host;
+
+use crate::error::{DatabaseError, error_chain, pool_failed, query_failed};
+
+/// A pool of PostgreSQL connections, shared by every repository.
+pub type PgPool = Pool<AsyncPgConnection>;
+
+/// How to build the pool.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// `postgres://user:password@host:port/database`. TLS is not supported:
+    /// an `sslmode=require` URL fails to connect.
+    pub url: SecretString,
+    /// Most connections open at once (at least 1).
+    pub max_connections: usize,
+    /// How long a caller waits for a free connection before the pool reports
+    /// the database unavailable.
+    pub wait_timeout: Duration,
+    /// How long opening (or re-checking) one connection may take; keeps a dead
+    /// or unreachable server from holding requests. Must not be zero.
+    pub connect_timeout: Duration,
+    /// Longest a single statement may run, set on every new connection
+    /// (zero disables the limit).
+    pub statement_timeout: Duration,
+}
+
+/// Time allowed for the one-off connections of start-up and tests, unless the
+/// URL sets its own `connect_timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Builds the pool. No connection is opened until one is needed, so this
+/// succeeds even when the database is down; use [`ping`] to check.
+///
+/// # Errors
+/// [`DatabaseError::InvalidUrl`] when the URL does not parse,
+/// [`DatabaseError::InvalidSettings`] when `max_connections` or
+/// `connect_timeout` is zero, [`DatabaseError::Pool`] if the pool rejects its
+/// configuration.
+pub fn build_pool(settings: &PoolSettings) -> Result<PgPool, DatabaseError> {
+    if settings.max_connections == 0 {
+        return Err(DatabaseError::InvalidSettings("max_connections must be at least 1"));
+    }
+    if settings.connect_timeout.is_zero() {
+        return Err(DatabaseError::InvalidSettings("connect_timeout must be more than zero"));
+    }
+    let mut config = parse_url(&settings.url)?;
+    config.connect_timeout(settings.connect_timeout);
+    let config = Arc::new(config);
+    let set_statement_timeout = format!("SET statement_timeout = {}", settings.statement_timeout.as_millis());
+
+    let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.custom_setup = Box::new(move |_unused_url| {
+        let config = Arc::clone(&config);
+        let set_statement_timeout = set_statement_timeout.clone();
+        Box::pin(async move {
+            let mut connection = connect(&config).await?;
+            connection
+                .batch_execute(&set_statement_timeout)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(connection)
+        })
+    });
+    // The manager is given no URL: the setup above connects from the parsed
+    // config, so the password lives in exactly one place. The default
+    // recycling (a `SELECT 1` at checkout) is kept so that connections killed
+    // by a server restart are replaced instead of failing a request.
+    let manager = AsyncDieselConnectionManager::new_with_config(String::new(), manager_config);
+
+    Pool::builder(manager)
+        .max_size(settings.max_connections)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.connect_timeout))
+        .recycle_timeout(Some(settings.connect_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(DatabaseError::Pool)
+}
+
+/// Checks that the database answers, for a readiness probe.
+///
+/// # Errors
+/// [`PortError::Unavailable`] when no connection can be had in time or the
+/// connection drops; [`PortError::Unknown`] otherwise.
+pub async fn ping(pool: &PgPool) -> Result<(), PortError> {
+    let mut connection = pool.get().await.map_err(pool_failed)?;
+    diesel::sql_query("SELECT 1").execute(&mut connection).await.map_err(query_failed("pinging the database"))?;
+    Ok(())
+}
+
+/// Creates the URL's database if it does not exist, connecting to the
+/// `postgres` maintenance database of the same server. Safe when several
+/// processes start at once: losing the race to create it is success.
+///
+/// # Errors
+/// [`DatabaseError::InvalidUrl`] when the URL does not parse or names no
+/// database, [`DatabaseError::Connect`] when the server cannot be reached,
+/// [`DatabaseError::CreateDatabase`] when the database is missing and cannot
+/// be created (typically: no CREATEDB privilege), [`DatabaseError::Query`]
+/// when the existence check fails.
+pub async fn ensure_database_exists(url: &SecretString) -> Result<(), DatabaseError> {
+    let config = parse_url(url)?;
+    let database = database_name(&config)?;
+    let maintenance = maintenance_config(&config);
+    let target = describe_target(&maintenance);
+    let mut connection = connect_for_setup(&maintenance).await?;
+
+    let lookup_failed = |source| DatabaseError::Query {
+        action: format!("look up database {database}"),
+        target: target.clone(),
+        source,
+    };
+    if database_exists(&mut connection, &database).await.map_err(lookup_failed)? {
+        return Ok(());
+    }
+    match create_database(&mut connection, &database, None).await {
+        Ok(()) => {
+            tracing::info!(database = %database, "created the database");
+            Ok(())
+        }
+        // Another process may have created it between the check and the
+        // CREATE; the server reports that as "already exists" or as a unique
+        // violation in its catalogue, so look again rather than parse either.
+        Err(source) => match database_exists(&mut connection, &database).await {
+            Ok(true) => Ok(()),
+            _ => Err(DatabaseError::CreateDatabase { database, target, source }),
+        },
+    }
+}
+
+/// Parses a URL without ever putting it into an error.
+pub(crate) fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, DatabaseError> {
+    let mut config: tokio_postgres::Config = url
+        .expose_secret()
+        .parse()
+        .map_err(|error: tokio_postgres::Error| DatabaseError::InvalidUrl { reason: error_chain(&error) })?;
+    if config.get_application_name().is_none() {
+        // Names Folio's sessions in pg_stat_activity.
+        config.application_name("folio");
+    }
+    Ok(config)
+}
+
+/// The database a config connects to: its `dbname`, or as libpq does, the user.
+pub(crate) fn database_name(config: &tokio_postgres::Config) -> Result<String, DatabaseError> {
+    config
+        .get_dbname()
+        .or(config.get_user())
+        .map(str::to_owned)
+        .ok_or_else(|| DatabaseError::InvalidUrl { reason: "it names neither a database nor a user".to_owned() })
+}
+
+/// The same server and credentials, on the `postgres` maintenance database
+/// (which every cluster has, and which is never the one being created or dropped).
+pub(crate) fn maintenance_config(config: &tokio_postgres::Config) -> tokio_postgres::Config {
+    let mut maintenance = config.clone();
+    maintenance.dbname("postgres");
+    maintenance
+}
+
+/// `user@host:port/database`, for messages: everything but the password.
+pub(crate) fn describe_target(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("?");
+    let database = config.get_dbname().unwrap_or(user);
+    format!("{user}@{host}:{port}/{database}")
+}
+
+/// Opens one connection; the config's `connect_timeout` bounds the TCP connect.
+pub(crate) async fn connect(config: &tokio_postgres::Config) -> Result<AsyncPgConnection, ConnectionError> {
+    let (client, connection) =
+        config.connect(NoTls).await.map_err(|error| ConnectionError::BadConnection(error_chain(&error)))?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
+/// Opens a one-off connection for start-up work, bounded as a whole (TCP
+/// connect, authentication, setup) so that a server that accepts but never
+/// answers cannot hang start-up either.
+pub(crate) async fn connect_for_setup(config: &tokio_postgres::Config) -> Result<AsyncPgConnection, DatabaseError> {
+    let mut config = config.clone();
+    let limit = *config.get_connect_timeout().unwrap_or(&DEFAULT_CONNECT_TIMEOUT);
+    config.connect_timeout(limit);
+    let connect_failed = |source| DatabaseError::Connect { target: describe_target(&config), source };
+    match tokio::time::timeout(limit, connect(&config)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(source)) => Err(connect_failed(source)),
+        Err(_elapsed) => {
+            Err(connect_failed(ConnectionError::BadConnection(format!("no answer within {} s", limit.as_secs_f32()))))
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Bool)]
+    exists: bool,
+}
+
+pub(crate) async fn database_exists(connection: &mut AsyncPgConnection, name: &str) -> diesel::QueryResult<bool> {
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(connection)
+        .await?;
+    Ok(row.exists)
+}
+
+/// `CREATE DATABASE`, optionally as a copy of `template`. Database names
+/// cannot be bound as parameters, hence the quoting.
+pub(crate) async fn create_database(
+    connection: &mut AsyncPgConnection,
+    name: &str,
+    template: Option<&str>,
+) -> diesel::QueryResult<()> {
+    let mut statement = format!("CREATE DATABASE {}", quote_identifier(name));
+    if let Some(template) = template {
+        statement.push_str(" TEMPLATE ");
+        statement.push_str(&quote_identifier(template));
+    }
+    connection.batch_execute(&statement).await
+}
+
+/// Quotes an SQL identifier: double quotes, with embedded quotes doubled.
+pub(crate) fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_target_leaves_out_the_password() {
+        let url = SecretString::from("postgres://folio:hunter2@db.internal:6543/folio_prod");
+        let config = parse_url(&url).expect("a valid URL");
+        let described = describe_target(&config);
+        assert_eq!(described, "folio@db.internal:6543/folio_prod");
+        assert!(!format!("{config:?}").contains("hunter2"), "Debug of the config redacts the password");
+    }
+
+    #[test]
+    fn invalid_url_error_does_not_contain_the_url() {
+        let url = SecretString::from("postgres://folio:hunter2@db.internal:notaport/folio");
+        let error = parse_url(&url).expect_err("the port is not a number");
+        let message = error.to_string();
+        assert!(message.contains("port"), "names what is wrong: {message}");
+        assert!(!message.contains("hunter2"), "no password in: {message}");
+    }
+
+    #[test]
+    fn database_name_falls_back_to_the_user() {
+        let config = parse_url(&SecretString::from("postgres://alice@localhost")).expect("valid");
+        assert_eq!(database_name(&config).expect("has a user"), "alice");
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_identifier("folio"), "\"folio\"");
+        assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+    }
+}
