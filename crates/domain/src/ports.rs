@@ -84,14 +84,16 @@ pub enum AccessChange {
     SetStatus(AccountStatus),
 }
 
-/// Whether an access change must leave another active admin in place.
+/// Whether an access change must leave an active admin in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminGuard {
-    /// The change cannot remove the last active admin: apply it unconditionally.
+    /// The change cannot reduce the set of active admins (a promotion, a
+    /// reactivation): apply it unconditionally.
     None,
-    /// The change removes an active admin: apply it only if at least one other
-    /// active admin remains, checked atomically with the write.
-    RequireAnotherActiveAdmin,
+    /// The change may reduce the set of active admins (a demotion, a
+    /// deactivation): apply it only if at least one active admin remains
+    /// afterwards, checked against the stored rows atomically with the write.
+    KeepAnActiveAdmin,
 }
 
 /// Failure of [`UserRepository::change_access`].
@@ -100,9 +102,9 @@ pub enum AccessWriteError {
     /// The user does not exist.
     #[error("user not found")]
     NotFound,
-    /// [`AdminGuard::RequireAnotherActiveAdmin`] was given and no other active admin exists.
-    #[error("no other active admin")]
-    NoOtherActiveAdmin,
+    /// [`AdminGuard::KeepAnActiveAdmin`] was given and the change would leave none.
+    #[error("the change would leave no active admin")]
+    NoActiveAdminLeft,
     /// Infrastructure failure.
     #[error(transparent)]
     Port(#[from] PortError),
@@ -182,9 +184,10 @@ pub trait UserRepository: Send + Sync + 'static {
     ///
     /// # Errors
     /// MUST return [`AccessWriteError::NotFound`] for an unknown id and
-    /// [`AccessWriteError::NoOtherActiveAdmin`] when `guard` demands another
-    /// active admin and there is none; concurrent guarded changes MUST be
-    /// serialised so that two admins cannot remove each other.
+    /// [`AccessWriteError::NoActiveAdminLeft`] (changing nothing) when `guard`
+    /// is [`AdminGuard::KeepAnActiveAdmin`] and no active admin would remain;
+    /// concurrent guarded changes MUST be serialised so that two admins cannot
+    /// remove each other.
     fn change_access(
         &self,
         id: UserId,

@@ -334,7 +334,7 @@ impl UserRepository for PgUserRepository {
         guard: AdminGuard,
         now: DateTime<Utc>,
     ) -> Result<User, AccessWriteError> {
-        let guarded = guard == AdminGuard::RequireAnotherActiveAdmin;
+        let guarded = guard == AdminGuard::KeepAnActiveAdmin;
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         let result = connection
             .transaction(async |connection| {
@@ -379,16 +379,17 @@ impl UserRepository for PgUserRepository {
                 .ok_or(TxError::Outcome(AccessWriteError::NotFound))?;
 
                 if guarded {
-                    let another_active_admin = diesel::select(exists(
+                    // Checked after the write, inside the transaction: the
+                    // rows as they will be committed, not as someone read them.
+                    let an_active_admin_remains = diesel::select(exists(
                         users::table
                             .filter(users::role.eq(Role::Admin.as_str()))
-                            .filter(users::status.eq(AccountStatus::Active.as_str()))
-                            .filter(users::id.ne(id.as_uuid())),
+                            .filter(users::status.eq(AccountStatus::Active.as_str())),
                     ))
                     .get_result::<bool>(connection)
                     .await?;
-                    if !another_active_admin {
-                        return Err(TxError::Outcome(AccessWriteError::NoOtherActiveAdmin));
+                    if !an_active_admin_remains {
+                        return Err(TxError::Outcome(AccessWriteError::NoActiveAdminLeft));
                     }
                 }
 

@@ -20,15 +20,9 @@ where
 {
     async fn apply_access_change(&self, actor: Principal, id: UserId, change: AccessChange) -> Result<User, AdminError> {
         require_admin(&actor)?;
-        let target = self.users.find_by_id(id).await?.ok_or(AdminError::NotFound)?;
-        let guard = if removes_an_active_admin(&target, change) {
-            AdminGuard::RequireAnotherActiveAdmin
-        } else {
-            AdminGuard::None
-        };
-        self.users.change_access(id, change, guard, self.clock.now()).await.map_err(|error| match error {
+        self.users.change_access(id, change, guard_for(change), self.clock.now()).await.map_err(|error| match error {
             AccessWriteError::NotFound => AdminError::NotFound,
-            AccessWriteError::NoOtherActiveAdmin => AdminError::LastActiveAdmin,
+            AccessWriteError::NoActiveAdminLeft => AdminError::LastActiveAdmin,
             AccessWriteError::Port(error) => error.into(),
         })
     }
@@ -38,14 +32,14 @@ fn require_admin(actor: &Principal) -> Result<(), AdminError> {
     if actor.role == Role::Admin { Ok(()) } else { Err(AdminError::Forbidden) }
 }
 
-/// Whether `change` takes an active admin out of the set of active admins.
-fn removes_an_active_admin(target: &User, change: AccessChange) -> bool {
-    let is_active_admin = target.role == Role::Admin && target.is_active();
-    let stays_active_admin = match change {
-        AccessChange::SetRole(role) => role == Role::Admin,
-        AccessChange::SetStatus(status) => status == AccountStatus::Active,
-    };
-    is_active_admin && !stays_active_admin
+/// The guard for `change`. Decided from the change alone, never from an earlier
+/// read of the target, which a concurrent change could have made stale: any
+/// demotion or deactivation might remove the last active admin.
+fn guard_for(change: AccessChange) -> AdminGuard {
+    match change {
+        AccessChange::SetRole(Role::Admin) | AccessChange::SetStatus(AccountStatus::Active) => AdminGuard::None,
+        AccessChange::SetRole(_) | AccessChange::SetStatus(AccountStatus::Deactivated) => AdminGuard::KeepAnActiveAdmin,
+    }
 }
 
 impl<U, S, H, T, C, I> UserAdminService for Accounts<U, S, H, T, C, I>

@@ -247,12 +247,26 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated() {
     users.change_access(dormant.id, deactivate, AdminGuard::None, now()).await.expect("deactivated");
 
     for change in [AccessChange::SetRole(Role::Moderator), AccessChange::SetRole(Role::User), deactivate] {
-        let result = users.change_access(admin.id, change, AdminGuard::RequireAnotherActiveAdmin, now()).await;
-        assert!(matches!(result, Err(AccessWriteError::NoOtherActiveAdmin)), "{change:?}: {result:?}");
+        let result = users.change_access(admin.id, change, AdminGuard::KeepAnActiveAdmin, now()).await;
+        assert!(matches!(result, Err(AccessWriteError::NoActiveAdminLeft)), "{change:?}: {result:?}");
     }
     let stored = users.find_by_id(admin.id).await.expect("read").expect("found");
     assert_eq!((stored.role, stored.status), (Role::Admin, AccountStatus::Active), "nothing changed");
     assert_eq!(stored.updated_at, admin.created_at, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_guarded_change_that_leaves_the_admins_alone_succeeds() {
+    let db = TestDatabase::create().await;
+    let (users, _) = repositories(&db);
+    let admin = new_user_with_role("admin", Role::Admin);
+    users.create(&admin).await.expect("created");
+    let member = new_user("member");
+    users.create(&member).await.expect("created");
+
+    let deactivate = AccessChange::SetStatus(AccountStatus::Deactivated);
+    let changed = users.change_access(member.id, deactivate, AdminGuard::KeepAnActiveAdmin, now()).await;
+    assert_eq!(changed.expect("the admin is untouched").status, AccountStatus::Deactivated);
 }
 
 #[tokio::test]
@@ -266,7 +280,7 @@ async fn an_admin_can_be_demoted_when_another_active_admin_exists() {
     let at = now() + TimeDelta::seconds(1);
 
     let demoted = users
-        .change_access(first.id, AccessChange::SetRole(Role::User), AdminGuard::RequireAnotherActiveAdmin, at)
+        .change_access(first.id, AccessChange::SetRole(Role::User), AdminGuard::KeepAnActiveAdmin, at)
         .await
         .expect("demoted");
 
@@ -275,9 +289,9 @@ async fn an_admin_can_be_demoted_when_another_active_admin_exists() {
     assert_eq!(users.find_by_id(first.id).await.expect("read"), Some(demoted));
     // Now `second` is the last one.
     let result = users
-        .change_access(second.id, AccessChange::SetRole(Role::User), AdminGuard::RequireAnotherActiveAdmin, at)
+        .change_access(second.id, AccessChange::SetRole(Role::User), AdminGuard::KeepAnActiveAdmin, at)
         .await;
-    assert!(matches!(result, Err(AccessWriteError::NoOtherActiveAdmin)), "{result:?}");
+    assert!(matches!(result, Err(AccessWriteError::NoActiveAdminLeft)), "{result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,7 +310,7 @@ async fn concurrent_guarded_changes_of_the_only_two_admins_leave_exactly_one() {
         } else {
             AccessChange::SetStatus(AccountStatus::Deactivated)
         };
-        let guard = AdminGuard::RequireAnotherActiveAdmin;
+        let guard = AdminGuard::KeepAnActiveAdmin;
 
         let (first, second) = tokio::join!(
             users.change_access(a.id, AccessChange::SetRole(Role::Moderator), guard, now()),
@@ -306,7 +320,7 @@ async fn concurrent_guarded_changes_of_the_only_two_admins_leave_exactly_one() {
         let succeeded = [first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count();
         assert_eq!(succeeded, 1, "round {round}: {first:?} / {second:?}");
         let refused = if first.is_ok() { second } else { first };
-        assert!(matches!(refused, Err(AccessWriteError::NoOtherActiveAdmin)), "round {round}: {refused:?}");
+        assert!(matches!(refused, Err(AccessWriteError::NoActiveAdminLeft)), "round {round}: {refused:?}");
         let remaining = active_admins(&users, &[a.id, b.id]).await;
         assert_eq!(remaining.len(), 1, "round {round}: exactly one active admin remains");
         // Retire the survivor (unguarded) so the next round starts with none.
@@ -383,7 +397,7 @@ async fn change_access_of_an_unknown_user_returns_not_found() {
     let (users, _) = repositories(&db);
     let unknown = UserId::new(Uuid::now_v7());
 
-    for guard in [AdminGuard::None, AdminGuard::RequireAnotherActiveAdmin] {
+    for guard in [AdminGuard::None, AdminGuard::KeepAnActiveAdmin] {
         let result = users.change_access(unknown, AccessChange::SetRole(Role::User), guard, now()).await;
         assert!(matches!(result, Err(AccessWriteError::NotFound)), "{guard:?}: {result:?}");
     }
