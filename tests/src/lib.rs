@@ -164,8 +164,7 @@ impl TestApp {
 
     /// Logs in; returns the whole reply.
     pub async fn log_in(&self, email: &str, password: &str) -> Reply {
-        self.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password})))
-            .await
+        self.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password}))).await
     }
 }
 

@@ -106,8 +106,7 @@ async fn a_session_lives_from_register_to_logout_and_dies_with_deactivation() {
     let admin_token = access_token(&admin);
     let live = app.log_in("alice@example.com", PASSWORD).await.body["data"].clone();
     let alice_id = live["user"]["id"].as_str().expect("id").to_owned();
-    let reply =
-        app.send(Method::POST, &format!("/api/v1/users/{alice_id}/deactivate"), Some(&admin_token), None).await;
+    let reply = app.send(Method::POST, &format!("/api/v1/users/{alice_id}/deactivate"), Some(&admin_token), None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["data"]["status"], "deactivated");
     let reply = app.send(Method::GET, "/api/v1/users/me", Some(&access_token(&live)), None).await;
@@ -119,8 +118,7 @@ async fn a_session_lives_from_register_to_logout_and_dies_with_deactivation() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 
     // Reactivation lets her back in.
-    let reply =
-        app.send(Method::POST, &format!("/api/v1/users/{alice_id}/reactivate"), Some(&admin_token), None).await;
+    let reply = app.send(Method::POST, &format!("/api/v1/users/{alice_id}/reactivate"), Some(&admin_token), None).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(app.log_in("alice@example.com", PASSWORD).await.status, StatusCode::OK);
 }
@@ -154,9 +152,8 @@ async fn registration_conflicts_name_the_field_and_store_nothing() {
 #[tokio::test]
 async fn password_policy_rejects_long_identical_and_short_passwords() {
     let app = spawn_app().await;
-    let attempt = |password: String| {
-        Some(json!({"email": "dave@example.com", "username": "dave_d", "password": password}))
-    };
+    let attempt =
+        |password: String| Some(json!({"email": "dave@example.com", "username": "dave_d", "password": password}));
     for (password, code) in [
         ("x".repeat(73), "too_long"),
         ("dave_d".to_owned() + "", "too_short"),
@@ -253,7 +250,12 @@ async fn admins_manage_accounts_but_never_remove_the_last_admin() {
     let reply = app.send(Method::GET, &format!("/api/v1/users/{unknown}"), Some(&admin_token), None).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = app
-        .send(Method::PATCH, &format!("/api/v1/users/{user_id}"), Some(&admin_token), Some(json!({"role": "moderator"})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{user_id}"),
+            Some(&admin_token),
+            Some(json!({"role": "moderator"})),
+        )
         .await;
     assert_eq!(reply.body["data"]["role"], "moderator");
     let reply = app
@@ -266,8 +268,7 @@ async fn admins_manage_accounts_but_never_remove_the_last_admin() {
         .send(Method::PATCH, &format!("/api/v1/users/{admin_id}"), Some(&admin_token), Some(json!({"role": "user"})))
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    let reply =
-        app.send(Method::POST, &format!("/api/v1/users/{admin_id}/deactivate"), Some(&admin_token), None).await;
+    let reply = app.send(Method::POST, &format!("/api/v1/users/{admin_id}/deactivate"), Some(&admin_token), None).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
 
     // With a second admin, the first may step down, and then loses admin rights at once.

@@ -78,7 +78,9 @@ impl PasswordHasher for BcryptHasher {
         match verified {
             Ok(true) => Ok(PasswordMatch::Matches),
             Ok(false) => Ok(PasswordMatch::DoesNotMatch),
-            Err(error) => Err(PortError::Unknown(anyhow::Error::new(error).context("stored password hash is malformed"))),
+            Err(error) => {
+                Err(PortError::Unknown(anyhow::Error::new(error).context("stored password hash is malformed")))
+            }
         }
     }
 

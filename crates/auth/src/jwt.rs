@@ -124,12 +124,13 @@ impl TokenIssuer for JwtIssuer {
     }
 
     fn verify_access(&self, token: &str) -> Result<AccessClaims, InvalidAccessToken> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
-            match error.kind() {
-                ErrorKind::ExpiredSignature => InvalidAccessToken::Expired,
-                _ => InvalidAccessToken::Invalid,
-            }
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
+                match error.kind() {
+                    ErrorKind::ExpiredSignature => InvalidAccessToken::Expired,
+                    _ => InvalidAccessToken::Invalid,
+                }
+            })?;
         let claims = data.claims;
         let time = |seconds| DateTime::<Utc>::from_timestamp(seconds, 0).ok_or(InvalidAccessToken::Invalid);
         Ok(AccessClaims {
@@ -199,9 +200,8 @@ mod tests {
     #[test]
     fn expired_token_is_reported_as_expired() {
         let issuer = JwtIssuer::new(&settings("a-secret-of-at-least-thirty-two-bytes"));
-        let token = issuer
-            .issue_access(&claims(Utc::now() - TimeDelta::hours(1), TimeDelta::minutes(15)))
-            .expect("signs");
+        let token =
+            issuer.issue_access(&claims(Utc::now() - TimeDelta::hours(1), TimeDelta::minutes(15))).expect("signs");
         assert_eq!(issuer.verify_access(token.expose_secret()), Err(InvalidAccessToken::Expired));
     }
 

@@ -48,10 +48,34 @@ impl FieldProblem for PasswordError {
 /// Passwords at the top of every breach corpus; a short list keeps the check
 /// cheap while stopping the guesses an attacker makes first.
 const COMMON_PASSWORDS: &[&str] = &[
-    "12345678", "123456789", "1234567890", "password", "password1", "password123", "qwertyui",
-    "qwerty123", "11111111", "00000000", "iloveyou", "abc12345", "abcd1234", "sunshine",
-    "princess", "football", "baseball", "welcome1", "letmein1", "passw0rd", "admin123",
-    "trustno1", "superman", "starwars", "1q2w3e4r", "qwertyuiop", "87654321", "12341234",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "password1",
+    "password123",
+    "qwertyui",
+    "qwerty123",
+    "11111111",
+    "00000000",
+    "iloveyou",
+    "abc12345",
+    "abcd1234",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "letmein1",
+    "passw0rd",
+    "admin123",
+    "trustno1",
+    "superman",
+    "starwars",
+    "1q2w3e4r",
+    "qwertyuiop",
+    "87654321",
+    "12341234",
 ];
 
 impl Password {

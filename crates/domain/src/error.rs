@@ -26,9 +26,7 @@ impl PortError {
     /// Whether `error`, or anything in its cause chain, is an
     /// [`PortError::Unavailable`].
     pub fn is_unavailable(error: &anyhow::Error) -> bool {
-        error
-            .chain()
-            .any(|cause| matches!(cause.downcast_ref::<PortError>(), Some(PortError::Unavailable(_))))
+        error.chain().any(|cause| matches!(cause.downcast_ref::<PortError>(), Some(PortError::Unavailable(_))))
     }
 }
 
@@ -87,11 +85,7 @@ impl ValidationErrors {
 
     /// Records a problem.
     pub fn add(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.to_owned(),
-            code,
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field: field.to_owned(), code, message: message.into() });
     }
 
     /// Keeps the value of a successful parse, or records its problem under `field`.
@@ -147,8 +141,7 @@ mod tests {
 
     #[test]
     fn is_unavailable_sees_through_context() {
-        let error = anyhow::Error::new(PortError::Unavailable(anyhow::anyhow!("timeout")))
-            .context("loading the user");
+        let error = anyhow::Error::new(PortError::Unavailable(anyhow::anyhow!("timeout"))).context("loading the user");
         assert!(PortError::is_unavailable(&error));
         let other = anyhow::Error::new(PortError::Unknown(anyhow::anyhow!("boom")));
         assert!(!PortError::is_unavailable(&other));

@@ -11,14 +11,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::credentials::{
-    AccessClaims, AccessToken, PasswordAttempt, PasswordHash, PasswordMatch, Password, RefreshToken,
-    RefreshTokenHash, SessionId,
+    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash,
+    SessionId,
 };
 use crate::error::PortError;
 use crate::pagination::{Page, PageRequest};
-use crate::user::{
-    AccountStatus, Bio, DisplayName, Email, ImageUrl, ProfileChanges, Role, User, UserId, Username,
-};
+use crate::user::{AccountStatus, Bio, DisplayName, Email, ImageUrl, ProfileChanges, Role, User, UserId, Username};
 
 /// A user to be stored.
 #[derive(Debug, Clone)]
@@ -122,12 +120,18 @@ pub struct UserQuery {
 /// Stores and finds accounts.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait UserRepository: Send + Sync + 'static {
-    /// Stores a new account and returns it as stored.
+    /// Stores a new account, and its first session when one is given, in one
+    /// transaction; returns the account as stored.
     ///
     /// # Errors
     /// MUST return [`UserWriteError::Duplicate`] naming the field when the e-mail
-    /// or username (case-insensitively) is taken, even under concurrent writes.
-    fn create(&self, user: &NewUser) -> impl Future<Output = Result<User, UserWriteError>> + Send;
+    /// or username (case-insensitively) is taken, even under concurrent writes;
+    /// then nothing is stored.
+    fn create(
+        &self,
+        user: &NewUser,
+        session: Option<NewSession>,
+    ) -> impl Future<Output = Result<User, UserWriteError>> + Send;
 
     /// Finds an account by id, active or not.
     ///

@@ -306,10 +306,8 @@ impl ImageUrl {
         if url.len() > Self::MAX_LEN {
             return Err(ImageUrlError::TooLong);
         }
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .ok_or(ImageUrlError::Invalid)?;
+        let rest =
+            url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or(ImageUrlError::Invalid)?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let host_ok = !host.is_empty() && !host.starts_with(':') && !host.contains('@');
         let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'));

@@ -42,7 +42,9 @@ fn assert_clean(features: &[&str]) {
     assert!(dependencies.iter().any(|name| name == "folio-domain"), "the tree lists the crate itself");
     let offenders: Vec<&String> = dependencies
         .iter()
-        .filter(|name| FORBIDDEN.iter().any(|forbidden| *name == forbidden || name.starts_with(&format!("{forbidden}-"))))
+        .filter(|name| {
+            FORBIDDEN.iter().any(|forbidden| *name == forbidden || name.starts_with(&format!("{forbidden}-")))
+        })
         .collect();
     assert!(offenders.is_empty(), "folio-domain {features:?} depends on {offenders:?}");
 }

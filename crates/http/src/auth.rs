@@ -50,8 +50,8 @@ fn credentials(request: &HttpRequest) -> Option<Result<String, ApiError>> {
 }
 
 async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: String) -> Result<Principal, ApiError> {
-    let authenticator = authenticator
-        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
+    let authenticator =
+        authenticator.ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
     let principal = (authenticator.0)(token).await?;
     tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
     Ok(principal)

@@ -118,7 +118,10 @@ impl ApiError {
             return Self::new(ErrorCode::Unavailable, "The service is temporarily unavailable; try again shortly.");
         }
         tracing::error!(error = format!("{error:#}"), "internal error");
-        Self::new(ErrorCode::InternalError, "Something went wrong on our side; the request id identifies it in our logs.")
+        Self::new(
+            ErrorCode::InternalError,
+            "Something went wrong on our side; the request id identifies it in our logs.",
+        )
     }
 
     /// The code.
@@ -294,10 +297,9 @@ impl From<AdminError> for ApiError {
         match error {
             AdminError::Forbidden => Self::new(ErrorCode::Forbidden, "Only admins may manage accounts."),
             AdminError::NotFound => Self::not_found("No user has this id."),
-            AdminError::LastActiveAdmin => Self::new(
-                ErrorCode::Conflict,
-                "This is the last active admin; promote another admin first.",
-            ),
+            AdminError::LastActiveAdmin => {
+                Self::new(ErrorCode::Conflict, "This is the last active admin; promote another admin first.")
+            }
             AdminError::Unknown(error) => Self::internal(&error),
         }
     }

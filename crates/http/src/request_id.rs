@@ -53,9 +53,7 @@ pub(crate) async fn middleware(
         user_id = Empty,
     );
     let started = Instant::now();
-    let outcome = REQUEST_ID
-        .scope(request_id.clone(), next.call(request).instrument(span.clone()))
-        .await;
+    let outcome = REQUEST_ID.scope(request_id.clone(), next.call(request).instrument(span.clone())).await;
     let mut response = outcome?;
     let route = response.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
     span.record("route", route.as_str());

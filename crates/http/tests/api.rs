@@ -43,19 +43,13 @@ fn services() -> TestServices {
 const TOKEN: &str = "valid-token";
 
 fn principal(role: Role) -> Principal {
-    Principal {
-        user_id: UserId::new(Uuid::from_u128(1)),
-        session_id: SessionId::new(Uuid::from_u128(2)),
-        role,
-    }
+    Principal { user_id: UserId::new(Uuid::from_u128(1)), session_id: SessionId::new(Uuid::from_u128(2)), role }
 }
 
 /// Accepts [`TOKEN`] as a caller with `role`, refuses anything else.
 fn authenticating(mut services: TestServices, role: Role) -> TestServices {
     services.accounts.expect_authenticate().returning(move |token| {
-        Box::pin(async move {
-            if token == TOKEN { Ok(principal(role)) } else { Err(AuthenticateError::InvalidToken) }
-        })
+        Box::pin(async move { if token == TOKEN { Ok(principal(role)) } else { Err(AuthenticateError::InvalidToken) } })
     });
     services
 }
@@ -245,7 +239,11 @@ async fn missing_or_malformed_token_is_401_with_www_authenticate() {
 #[actix_web::test]
 async fn login_failure_is_401_and_database_outage_is_503_without_internals() {
     let mut services = services();
-    services.accounts.expect_log_in().times(1).returning(|_, _| Box::pin(async { Err(LogInError::InvalidCredentials) }));
+    services
+        .accounts
+        .expect_log_in()
+        .times(1)
+        .returning(|_, _| Box::pin(async { Err(LogInError::InvalidCredentials) }));
     services.accounts.expect_log_in().times(1).returning(|_, _| {
         Box::pin(async {
             Err(LogInError::from(PortError::Unavailable(anyhow::anyhow!("connection refused to db.internal:5432"))))
@@ -353,11 +351,7 @@ async fn admin_errors_map_to_403_404_and_409() {
     let mut services = authenticating(services(), Role::User);
     services.admin.expect_deactivate().times(1).returning(|_, _| Box::pin(async { Err(AdminError::Forbidden) }));
     services.admin.expect_deactivate().times(1).returning(|_, _| Box::pin(async { Err(AdminError::NotFound) }));
-    services
-        .admin
-        .expect_deactivate()
-        .times(1)
-        .returning(|_, _| Box::pin(async { Err(AdminError::LastActiveAdmin) }));
+    services.admin.expect_deactivate().times(1).returning(|_, _| Box::pin(async { Err(AdminError::LastActiveAdmin) }));
     let app = app!(services);
     for (status, code) in
         [(StatusCode::FORBIDDEN, "FORBIDDEN"), (StatusCode::NOT_FOUND, "NOT_FOUND"), (StatusCode::CONFLICT, "CONFLICT")]

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::credentials::{RefreshTokenHash, SessionId};
 use folio_domain::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, SessionStore};
@@ -63,26 +63,32 @@ struct SessionWithOwner {
     status: String,
 }
 
+/// Inserts a session and its first refresh token; call inside a transaction.
+pub(crate) async fn insert_session(
+    connection: &mut AsyncPgConnection,
+    session: &NewSession,
+) -> Result<(), diesel::result::Error> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(session.id.as_uuid()),
+            sessions::user_id.eq(session.user_id.as_uuid()),
+            sessions::created_at.eq(session.created_at),
+        ))
+        .execute(connection)
+        .await?;
+    diesel::insert_into(refresh_tokens::table)
+        .values(NewRefreshTokenRow::new(&session.refresh_token, session.id.as_uuid(), session.created_at))
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
 impl SessionStore for PgSessionStore {
     #[tracing::instrument(name = "db.sessions.start", skip_all, fields(user_id = %session.user_id))]
     async fn start(&self, session: &NewSession) -> Result<(), PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         connection
-            .transaction(async |connection| {
-                diesel::insert_into(sessions::table)
-                    .values((
-                        sessions::id.eq(session.id.as_uuid()),
-                        sessions::user_id.eq(session.user_id.as_uuid()),
-                        sessions::created_at.eq(session.created_at),
-                    ))
-                    .execute(connection)
-                    .await?;
-                diesel::insert_into(refresh_tokens::table)
-                    .values(NewRefreshTokenRow::new(&session.refresh_token, session.id.as_uuid(), session.created_at))
-                    .execute(connection)
-                    .await?;
-                Ok(())
-            })
+            .transaction(async |connection| insert_session(connection, session).await)
             .await
             .map_err(query_failed("starting a session"))
     }

@@ -15,8 +15,8 @@ use folio_domain::PortError;
 use folio_domain::credentials::{PasswordHash, SessionId};
 use folio_domain::pagination::Page;
 use folio_domain::ports::{
-    AccessChange, AccessWriteError, AdminGuard, NewUser, UniqueField, UserCredentials, UserQuery, UserRepository,
-    UserWriteError,
+    AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, UniqueField, UserCredentials, UserQuery,
+    UserRepository, UserWriteError,
 };
 use folio_domain::user::{
     AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, Username,
@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
 use crate::schema::{sessions, users};
+use crate::sessions::insert_session;
 
 /// The unique constraint on `users.email`.
 const EMAIL_KEY: &str = "users_email_key";
@@ -222,12 +223,20 @@ fn matching_users(query: &UserQuery) -> users::BoxedQuery<'static, Pg> {
 
 impl UserRepository for PgUserRepository {
     #[tracing::instrument(name = "db.users.create", skip_all, fields(user_id = %user.id))]
-    async fn create(&self, user: &NewUser) -> Result<User, UserWriteError> {
+    async fn create(&self, user: &NewUser, session: Option<NewSession>) -> Result<User, UserWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let row = diesel::insert_into(users::table)
-            .values(NewUserRow::from(user))
-            .returning(UserRow::as_returning())
-            .get_result(&mut connection)
+        let row = connection
+            .transaction(async |connection| {
+                let row = diesel::insert_into(users::table)
+                    .values(NewUserRow::from(user))
+                    .returning(UserRow::as_returning())
+                    .get_result(connection)
+                    .await?;
+                if let Some(session) = &session {
+                    insert_session(connection, session).await?;
+                }
+                Ok(row)
+            })
             .await
             .map_err(write_failed("creating a user"))?;
         Ok(row.into_user()?)

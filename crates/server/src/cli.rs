@@ -14,7 +14,11 @@ use crate::startup::{Application, build_accounts, prepare_database};
 
 /// Folio: a content-platform backend.
 #[derive(Debug, Parser)]
-#[command(name = "folio", version, about = "Folio: a content-platform backend (accounts, posts, feeds) over PostgreSQL.")]
+#[command(
+    name = "folio",
+    version,
+    about = "Folio: a content-platform backend (accounts, posts, feeds) over PostgreSQL."
+)]
 pub struct Cli {
     /// What to do; `serve` when omitted.
     #[command(subcommand)]

@@ -184,12 +184,7 @@ impl Settings {
         let config = Config::builder()
             .add_source(File::from_str(DEFAULT, FileFormat::Toml))
             .add_source(File::from_str(environment.file(), FileFormat::Toml))
-            .add_source(
-                EnvSource::with_prefix("FOLIO")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            )
+            .add_source(EnvSource::with_prefix("FOLIO").prefix_separator("__").separator("__").try_parsing(true))
             .build()
             .context("invalid configuration")?;
         let mut settings: Self = config.try_deserialize().context("invalid configuration")?;

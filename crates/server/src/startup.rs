@@ -15,7 +15,8 @@ use folio_postgres::{PgPool, PgSessionStore, PgUserRepository};
 use crate::settings::Settings;
 
 /// The account services as the binary builds them.
-pub type AccountServices = Accounts<PgUserRepository, PgSessionStore, BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator>;
+pub type AccountServices =
+    Accounts<PgUserRepository, PgSessionStore, BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator>;
 
 /// The services the HTTP adapter calls.
 pub struct AppServices {
@@ -102,8 +103,8 @@ impl Application {
         let services = web::Data::new(AppServices { accounts, pool });
         let http = HttpSettings { body_limit: settings.server.body_limit_bytes };
         let address = (settings.server.host.as_str(), settings.server.port);
-        let listener = TcpListener::bind(address)
-            .with_context(|| format!("cannot listen on {}:{}", address.0, address.1))?;
+        let listener =
+            TcpListener::bind(address).with_context(|| format!("cannot listen on {}:{}", address.0, address.1))?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || folio_http::app(services.clone(), http.clone()))
             .shutdown_timeout(settings.server.shutdown_timeout_seconds);

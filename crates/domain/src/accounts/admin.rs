@@ -1,6 +1,6 @@
 //! Account administration: only admins, and never the last active admin away.
 
-use super::{AdminError, Accounts, UserAdminService};
+use super::{Accounts, AdminError, UserAdminService};
 use crate::credentials::Principal;
 use crate::pagination::Page;
 use crate::ports::{
@@ -18,7 +18,12 @@ where
     C: Clock,
     I: IdGenerator,
 {
-    async fn apply_access_change(&self, actor: Principal, id: UserId, change: AccessChange) -> Result<User, AdminError> {
+    async fn apply_access_change(
+        &self,
+        actor: Principal,
+        id: UserId,
+        change: AccessChange,
+    ) -> Result<User, AdminError> {
         require_admin(&actor)?;
         self.users.change_access(id, change, guard_for(change), self.clock.now()).await.map_err(|error| match error {
             AccessWriteError::NotFound => AdminError::NotFound,

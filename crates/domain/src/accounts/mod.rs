@@ -70,7 +70,11 @@ pub trait AccountService: Send + Sync + 'static {
     /// [`LogInError::InvalidCredentials`] for an unknown e-mail or a wrong
     /// password alike, after the same amount of hashing work;
     /// [`LogInError::Deactivated`] when the password is right but the account is off.
-    fn log_in(&self, email: String, password: PasswordAttempt) -> impl Future<Output = Result<SignedIn, LogInError>> + Send;
+    fn log_in(
+        &self,
+        email: String,
+        password: PasswordAttempt,
+    ) -> impl Future<Output = Result<SignedIn, LogInError>> + Send;
 
     /// Exchanges a live refresh token for a new pair; the presented token is spent.
     ///
@@ -128,7 +132,11 @@ pub trait UserAdminService: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`AdminError::Forbidden`] unless the caller is an admin.
-    fn list_users(&self, actor: Principal, query: UserQuery) -> impl Future<Output = Result<Page<User>, AdminError>> + Send;
+    fn list_users(
+        &self,
+        actor: Principal,
+        query: UserQuery,
+    ) -> impl Future<Output = Result<Page<User>, AdminError>> + Send;
 
     /// One account.
     ///
@@ -143,7 +151,12 @@ pub trait UserAdminService: Send + Sync + 'static {
     /// [`AdminError::Forbidden`] unless the caller is an admin;
     /// [`AdminError::NotFound`]; [`AdminError::LastActiveAdmin`] when it would
     /// demote the last active admin.
-    fn change_role(&self, actor: Principal, id: UserId, role: Role) -> impl Future<Output = Result<User, AdminError>> + Send;
+    fn change_role(
+        &self,
+        actor: Principal,
+        id: UserId,
+        role: Role,
+    ) -> impl Future<Output = Result<User, AdminError>> + Send;
 
     /// Switches an account off: it cannot log in or refresh, and its access
     /// tokens are refused at once. Idempotent.

@@ -3,10 +3,12 @@
 use chrono::{Duration, TimeDelta};
 
 use super::{
-    AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError,
-    PasswordChange, RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
+    AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, PasswordChange,
+    RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
 };
-use crate::credentials::{AccessClaims, IssuedTokens, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId};
+use crate::credentials::{
+    AccessClaims, IssuedTokens, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
+};
 use crate::error::{PortError, ValidationErrors};
 use crate::ports::{
     Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, Rotation,
@@ -46,13 +48,19 @@ where
     /// # Errors
     /// As [`AccountService::register`].
     pub async fn create_account(&self, registration: Registration, role: Role) -> Result<User, RegisterError> {
+        let new_user = self.new_user(registration, role).await?;
+        self.users.create(&new_user, None).await.map_err(registration_failed)
+    }
+
+    /// Checks the rule that needs the whole registration and hashes the password.
+    async fn new_user(&self, registration: Registration, role: Role) -> Result<NewUser, RegisterError> {
         if let Err(problem) = registration.password.check_identity(&registration.email, &registration.username) {
             let mut errors = ValidationErrors::new();
             errors.check::<(), _>("password", Err(problem));
             return Err(RegisterError::Validation(errors));
         }
         let password_hash = self.hasher.hash(&registration.password).await?;
-        let new_user = NewUser {
+        Ok(NewUser {
             id: UserId::new(self.ids.new_id()),
             email: registration.email,
             username: registration.username,
@@ -62,32 +70,36 @@ where
             image: None,
             role,
             created_at: self.clock.now(),
-        };
-        self.users.create(&new_user).await.map_err(|error| match error {
-            UserWriteError::Duplicate(UniqueField::Email) => RegisterError::EmailTaken,
-            UserWriteError::Duplicate(UniqueField::Username) => RegisterError::UsernameTaken,
-            UserWriteError::NotFound => RegisterError::Unknown(anyhow::anyhow!("store reported a missing user on insert")),
-            UserWriteError::Port(error) => error.into(),
         })
+    }
+
+    /// A new session for `user_id` with its first refresh token.
+    fn new_session(&self, user_id: UserId) -> Result<(NewSession, RefreshToken), PortError> {
+        let now = self.clock.now();
+        let (refresh_token, hash) = self.tokens.new_refresh_token()?;
+        let session = NewSession {
+            id: SessionId::new(self.ids.new_id()),
+            user_id,
+            refresh_token: NewRefreshToken { hash, expires_at: now + self.refresh_ttl() },
+            created_at: now,
+        };
+        Ok((session, refresh_token))
     }
 
     /// Starts a session for `user` and issues its first token pair.
     async fn start_session(&self, user: User) -> Result<SignedIn, PortError> {
-        let now = self.clock.now();
-        let session_id = SessionId::new(self.ids.new_id());
-        let (refresh_token, hash) = self.tokens.new_refresh_token()?;
-        let session = NewSession {
-            id: session_id,
-            user_id: user.id,
-            refresh_token: NewRefreshToken { hash, expires_at: now + self.refresh_ttl() },
-            created_at: now,
-        };
+        let (session, refresh_token) = self.new_session(user.id)?;
         self.sessions.start(&session).await?;
-        let tokens = self.issue(&user, session_id, refresh_token)?;
+        let tokens = self.issue(&user, session.id, refresh_token)?;
         Ok(SignedIn { user, tokens })
     }
 
-    fn issue(&self, user: &User, session_id: SessionId, refresh_token: RefreshToken) -> Result<IssuedTokens, PortError> {
+    fn issue(
+        &self,
+        user: &User,
+        session_id: SessionId,
+        refresh_token: RefreshToken,
+    ) -> Result<IssuedTokens, PortError> {
         let now = self.clock.now();
         let ttl = self.tokens.access_token_ttl_seconds();
         let claims = AccessClaims {
@@ -107,6 +119,15 @@ where
     }
 }
 
+fn registration_failed(error: UserWriteError) -> RegisterError {
+    match error {
+        UserWriteError::Duplicate(UniqueField::Email) => RegisterError::EmailTaken,
+        UserWriteError::Duplicate(UniqueField::Username) => RegisterError::UsernameTaken,
+        UserWriteError::NotFound => RegisterError::Unknown(anyhow::anyhow!("store reported a missing user on insert")),
+        UserWriteError::Port(error) => error.into(),
+    }
+}
+
 fn seconds(value: u64) -> Duration {
     TimeDelta::try_seconds(i64::try_from(value).unwrap_or(i64::MAX)).unwrap_or(TimeDelta::MAX)
 }
@@ -121,8 +142,14 @@ where
     I: IdGenerator,
 {
     async fn register(&self, registration: Registration) -> Result<SignedIn, RegisterError> {
-        let user = self.create_account(registration, Role::User).await?;
-        Ok(self.start_session(user).await?)
+        let new_user = self.new_user(registration, Role::User).await?;
+        let (session, refresh_token) = self.new_session(new_user.id)?;
+        // The account and its first session are one write: a failure leaves
+        // neither, so a retry is not refused as a duplicate.
+        let session_id = session.id;
+        let user = self.users.create(&new_user, Some(session)).await.map_err(registration_failed)?;
+        let tokens = self.issue(&user, session_id, refresh_token)?;
+        Ok(SignedIn { user, tokens })
     }
 
     async fn log_in(&self, email: String, password: PasswordAttempt) -> Result<SignedIn, LogInError> {
@@ -208,23 +235,17 @@ where
         if changes.is_empty() {
             return self.users.find_by_id(principal.user_id).await?.ok_or(UpdateProfileError::NotFound);
         }
-        self.users
-            .update_profile(principal.user_id, &changes, self.clock.now())
-            .await
-            .map_err(|error| match error {
-                UserWriteError::Duplicate(UniqueField::Email) => UpdateProfileError::EmailTaken,
-                UserWriteError::Duplicate(UniqueField::Username) => UpdateProfileError::UsernameTaken,
-                UserWriteError::NotFound => UpdateProfileError::NotFound,
-                UserWriteError::Port(error) => error.into(),
-            })
+        self.users.update_profile(principal.user_id, &changes, self.clock.now()).await.map_err(|error| match error {
+            UserWriteError::Duplicate(UniqueField::Email) => UpdateProfileError::EmailTaken,
+            UserWriteError::Duplicate(UniqueField::Username) => UpdateProfileError::UsernameTaken,
+            UserWriteError::NotFound => UpdateProfileError::NotFound,
+            UserWriteError::Port(error) => error.into(),
+        })
     }
 
     async fn change_password(&self, principal: Principal, change: PasswordChange) -> Result<(), ChangePasswordError> {
-        let credentials = self
-            .users
-            .find_credentials_by_id(principal.user_id)
-            .await?
-            .ok_or(ChangePasswordError::NotFound)?;
+        let credentials =
+            self.users.find_credentials_by_id(principal.user_id).await?.ok_or(ChangePasswordError::NotFound)?;
         if self.hasher.verify(&change.current, &credentials.password_hash).await? == PasswordMatch::DoesNotMatch {
             return Err(ChangePasswordError::WrongPassword);
         }
@@ -235,15 +256,14 @@ where
             return Err(ChangePasswordError::Validation(errors));
         }
         let hash = self.hasher.hash(&change.new).await?;
-        self.users
-            .change_password(principal.user_id, &hash, principal.session_id, self.clock.now())
-            .await
-            .map_err(|error| match error {
+        self.users.change_password(principal.user_id, &hash, principal.session_id, self.clock.now()).await.map_err(
+            |error| match error {
                 UserWriteError::NotFound => ChangePasswordError::NotFound,
                 UserWriteError::Duplicate(_) => {
                     ChangePasswordError::Unknown(anyhow::anyhow!("store reported a duplicate on a password change"))
                 }
                 UserWriteError::Port(error) => error.into(),
-            })
+            },
+        )
     }
 }

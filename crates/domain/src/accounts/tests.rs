@@ -13,34 +13,25 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::{
-    AccountService, Accounts, AdminError, AuthenticateError, ChangePasswordError, CurrentUserError,
-    LogInError, LogOutError, PasswordChange, RefreshError, RegisterError, Registration, SignedIn,
-    UpdateProfileError, UserAdminService,
+    AccountService, Accounts, AdminError, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError,
+    LogOutError, PasswordChange, RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
+    UserAdminService,
 };
 use crate::credentials::{
-    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal,
-    RefreshToken, RefreshTokenHash, SessionId,
+    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal, RefreshToken,
+    RefreshTokenHash, SessionId,
 };
 use crate::error::{FieldError, PortError};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
-    AccessChange, AccessWriteError, AdminGuard, InvalidAccessToken, MockClock, MockIdGenerator,
-    MockPasswordHasher, MockSessionStore, MockTokenIssuer, MockUserRepository, NewUser, Rotation,
-    SessionRecord, UniqueField, UserCredentials, UserQuery, UserWriteError,
+    AccessChange, AccessWriteError, AdminGuard, InvalidAccessToken, MockClock, MockIdGenerator, MockPasswordHasher,
+    MockSessionStore, MockTokenIssuer, MockUserRepository, NewSession, NewUser, Rotation, SessionRecord, UniqueField,
+    UserCredentials, UserQuery, UserWriteError,
 };
-use crate::user::{
-    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ProfileChanges, Role, User, UserId,
-    Username,
-};
+use crate::user::{AccountStatus, Bio, DisplayName, Email, FieldUpdate, ProfileChanges, Role, User, UserId, Username};
 
-type TestAccounts = Accounts<
-    MockUserRepository,
-    MockSessionStore,
-    MockPasswordHasher,
-    MockTokenIssuer,
-    MockClock,
-    MockIdGenerator,
->;
+type TestAccounts =
+    Accounts<MockUserRepository, MockSessionStore, MockPasswordHasher, MockTokenIssuer, MockClock, MockIdGenerator>;
 
 /// What a mocked method returning `impl Future` is given.
 type PortFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -63,9 +54,7 @@ const REFRESH_TOKEN: &str = "fresh-refresh-token";
 
 /// The instant the mocked clock always tells.
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53)
-        .single()
-        .expect("a valid instant")
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53).single().expect("a valid instant")
 }
 
 fn seconds(value: u64) -> Duration {
@@ -109,10 +98,7 @@ impl UserFixture for User {
     }
 
     fn deactivated(self) -> Self {
-        Self {
-            status: AccountStatus::Deactivated,
-            ..self
-        }
+        Self { status: AccountStatus::Deactivated, ..self }
     }
 }
 
@@ -134,28 +120,17 @@ fn digest(token: &str) -> RefreshTokenHash {
 }
 
 fn credentials(user: User) -> UserCredentials {
-    UserCredentials {
-        user,
-        password_hash: stored_hash(),
-    }
+    UserCredentials { user, password_hash: stored_hash() }
 }
 
 /// Alice, signed in to [`SESSION`] with `role`.
 fn alice_signed_in_as(role: Role) -> Principal {
-    Principal {
-        user_id: alice_id(),
-        session_id: session_id(),
-        role,
-    }
+    Principal { user_id: alice_id(), session_id: session_id(), role }
 }
 
 /// Someone other than the target of an admin operation, acting with `role`.
 fn actor(role: Role) -> Principal {
-    Principal {
-        user_id: UserId::new(OTHER_ADMIN),
-        session_id: SessionId::new(Uuid::from_u128(0xac7)),
-        role,
-    }
+    Principal { user_id: UserId::new(OTHER_ADMIN), session_id: SessionId::new(Uuid::from_u128(0xac7)), role }
 }
 
 fn registration(password: &str) -> Registration {
@@ -220,15 +195,9 @@ impl Ports {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
         let mut tokens = MockTokenIssuer::new();
-        tokens
-            .expect_access_token_ttl_seconds()
-            .return_const(ACCESS_TTL);
-        tokens
-            .expect_refresh_token_ttl_seconds()
-            .return_const(REFRESH_TTL);
-        tokens
-            .expect_hash_refresh_token()
-            .returning(|token| digest(token.expose_secret()));
+        tokens.expect_access_token_ttl_seconds().return_const(ACCESS_TTL);
+        tokens.expect_refresh_token_ttl_seconds().return_const(REFRESH_TTL);
+        tokens.expect_hash_refresh_token().returning(|token| digest(token.expose_secret()));
         Self {
             users: MockUserRepository::new(),
             sessions: MockSessionStore::new(),
@@ -240,36 +209,21 @@ impl Ports {
     }
 
     fn into_accounts(self) -> TestAccounts {
-        Accounts::new(
-            self.users,
-            self.sessions,
-            self.hasher,
-            self.tokens,
-            self.clock,
-            self.ids,
-        )
+        Accounts::new(self.users, self.sessions, self.hasher, self.tokens, self.clock, self.ids)
     }
 
     /// The id generator hands out exactly these ids, in this order.
     fn handing_out_ids(mut self, ids: &[Uuid]) -> Self {
         let mut order = Sequence::new();
         for &id in ids {
-            self.ids
-                .expect_new_id()
-                .times(1)
-                .in_sequence(&mut order)
-                .return_const(id);
+            self.ids.expect_new_id().times(1).in_sequence(&mut order).return_const(id);
         }
         self
     }
 
     /// `find_by_id(user.id)` finds `user`, once.
     fn finding_user(mut self, user: User) -> Self {
-        self.users
-            .expect_find_by_id()
-            .with(eq(user.id))
-            .times(1)
-            .returning(move |_| ready(Ok(Some(user.clone()))));
+        self.users.expect_find_by_id().with(eq(user.id)).times(1).returning(move |_| ready(Ok(Some(user.clone()))));
         self
     }
 
@@ -284,12 +238,7 @@ impl Ports {
     }
 
     /// Verifying `attempt` against `hash` gives `outcome`, once.
-    fn verifying(
-        mut self,
-        attempt: &'static str,
-        hash: PasswordHash,
-        outcome: PasswordMatch,
-    ) -> Self {
+    fn verifying(mut self, attempt: &'static str, hash: PasswordHash, outcome: PasswordMatch) -> Self {
         self.hasher
             .expect_verify()
             .withf(move |given, against| given.expose_secret() == attempt && *against == hash)
@@ -301,18 +250,11 @@ impl Ports {
     /// A session [`SESSION`] is started for `user` with the refresh token
     /// [`REFRESH_TOKEN`], valid for [`REFRESH_TTL`] from now, and an access token
     /// with `claims_for(user)` is signed. Needs the ids [`SESSION`], [`TOKEN_ID`].
-    fn starting_a_session_for(mut self, user: &User) -> Self {
-        self.tokens
-            .expect_new_refresh_token()
-            .times(1)
-            .returning(|| {
-                Ok((
-                    RefreshToken::new(REFRESH_TOKEN.to_owned()),
-                    digest(REFRESH_TOKEN),
-                ))
-            });
+    fn starting_a_session_for(self, user: &User) -> Self {
+        let mut ports = self.making_a_refresh_token();
         let user_id = user.id;
-        self.sessions
+        ports
+            .sessions
             .expect_start()
             .withf(move |session| {
                 session.id == session_id()
@@ -323,7 +265,16 @@ impl Ports {
             })
             .times(1)
             .returning(|_| ready(Ok(())));
-        self.signing(claims_for(user))
+        ports.signing(claims_for(user))
+    }
+
+    /// The refresh token [`REFRESH_TOKEN`] is made, once.
+    fn making_a_refresh_token(mut self) -> Self {
+        self.tokens
+            .expect_new_refresh_token()
+            .times(1)
+            .returning(|| Ok((RefreshToken::new(REFRESH_TOKEN.to_owned()), digest(REFRESH_TOKEN))));
+        self
     }
 
     /// An access token with exactly `claims` is signed as [`ACCESS_TOKEN`], once.
@@ -351,31 +302,19 @@ impl Ports {
 
     /// `revoke(SESSION, now)` is called once.
     fn revoking_the_session(mut self) -> Self {
-        self.sessions
-            .expect_revoke()
-            .with(eq(session_id()), eq(now()))
-            .times(1)
-            .returning(|_, _| ready(Ok(())));
+        self.sessions.expect_revoke().with(eq(session_id()), eq(now())).times(1).returning(|_, _| ready(Ok(())));
         self
     }
 
     /// The access token verifies to `claims`.
     fn verifying_access_token(mut self, claims: AccessClaims) -> Self {
-        self.tokens
-            .expect_verify_access()
-            .with(eq(ACCESS_TOKEN))
-            .times(1)
-            .returning(move |_| Ok(claims.clone()));
+        self.tokens.expect_verify_access().with(eq(ACCESS_TOKEN)).times(1).returning(move |_| Ok(claims.clone()));
         self
     }
 
     /// `find(SESSION)` returns `record`, once.
     fn finding_session(mut self, record: Option<SessionRecord>) -> Self {
-        self.sessions
-            .expect_find()
-            .with(eq(session_id()))
-            .times(1)
-            .returning(move |_| ready(Ok(record.clone())));
+        self.sessions.expect_find().with(eq(session_id())).times(1).returning(move |_| ready(Ok(record.clone())));
         self
     }
 
@@ -416,11 +355,7 @@ fn live_session(role: Role) -> SessionRecord {
 }
 
 fn assert_unavailable(error: &anyhow::Error, expected: bool) {
-    assert_eq!(
-        PortError::is_unavailable(error),
-        expected,
-        "is_unavailable on the cause chain: {error:?}"
-    );
+    assert_eq!(PortError::is_unavailable(error), expected, "is_unavailable on the cause chain: {error:?}");
 }
 
 // ----------------------------------------------------------------------------
@@ -433,9 +368,9 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
     let stored = alice();
     let expected_email = stored.email.clone();
     let expected_username = stored.username.clone();
-    let mut ports = Ports::new()
-        .handing_out_ids(&[ALICE, SESSION, TOKEN_ID])
-        .starting_a_session_for(&stored);
+    let mut ports =
+        Ports::new().handing_out_ids(&[ALICE, SESSION, TOKEN_ID]).making_a_refresh_token().signing(claims_for(&stored));
+    ports.sessions.expect_start().times(0);
     ports
         .hasher
         .expect_hash()
@@ -446,7 +381,7 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
     ports
         .users
         .expect_create()
-        .withf(move |new: &NewUser| {
+        .withf(move |new: &NewUser, session: &Option<NewSession>| {
             new.id == alice_id()
                 && new.email == expected_email
                 && new.username == expected_username
@@ -456,24 +391,25 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
                 && new.image.is_none()
                 && new.role == Role::User
                 && new.created_at == now()
+                && session.as_ref().is_some_and(|session| {
+                    session.id == session_id()
+                        && session.user_id == alice_id()
+                        && session.refresh_token.hash == digest(REFRESH_TOKEN)
+                        && session.refresh_token.expires_at == now() + seconds(REFRESH_TTL)
+                        && session.created_at == now()
+                })
         })
         .times(1)
-        .returning(move |_| ready(Ok(returned.clone())));
+        .returning(move |_, _| ready(Ok(returned.clone())));
     let accounts = ports.into_accounts();
 
     // Act
-    let signed_in = accounts
-        .register(registration(PASSWORD))
-        .await
-        .expect("registration succeeds");
+    let signed_in = accounts.register(registration(PASSWORD)).await.expect("registration succeeds");
 
     // Assert
     assert_eq!(signed_in.user, stored);
     assert_eq!(signed_in.tokens.access_token.expose_secret(), ACCESS_TOKEN);
-    assert_eq!(
-        signed_in.tokens.refresh_token.expose_secret(),
-        REFRESH_TOKEN
-    );
+    assert_eq!(signed_in.tokens.refresh_token.expose_secret(), REFRESH_TOKEN);
     assert_eq!(signed_in.tokens.expires_in, ACCESS_TTL);
 }
 
@@ -504,8 +440,7 @@ async fn register_with_the_email_as_password_is_refused_naming_password_and_stor
 }
 
 #[tokio::test]
-async fn register_with_the_email_local_part_as_password_is_refused_naming_password_and_stores_nothing()
- {
+async fn register_with_the_email_local_part_as_password_is_refused_naming_password_and_stores_nothing() {
     assert_register_refuses_identity_password("alice.smith").await;
 }
 
@@ -515,52 +450,32 @@ async fn register_with_the_username_as_password_is_refused_naming_password_and_s
 }
 
 /// Registers Alice while `create` fails with `error`, and returns the outcome.
-async fn register_while_create_fails(
-    error: fn() -> UserWriteError,
-) -> Result<SignedIn, RegisterError> {
-    let mut ports = Ports::new().handing_out_ids(&[ALICE]).starting_no_session();
-    ports
-        .hasher
-        .expect_hash()
-        .times(1)
-        .returning(|_| ready(Ok(stored_hash())));
-    ports
-        .users
-        .expect_create()
-        .times(1)
-        .returning(move |_| ready(Err(error())));
+async fn register_while_create_fails(error: fn() -> UserWriteError) -> Result<SignedIn, RegisterError> {
+    let mut ports = Ports::new().handing_out_ids(&[ALICE, SESSION]).making_a_refresh_token().starting_no_session();
+    ports.hasher.expect_hash().times(1).returning(|_| ready(Ok(stored_hash())));
+    ports.users.expect_create().times(1).returning(move |_, _| ready(Err(error())));
     ports.into_accounts().register(registration(PASSWORD)).await
 }
 
 #[tokio::test]
 async fn register_with_a_taken_email_returns_email_taken_and_starts_no_session() {
-    let result =
-        register_while_create_fails(|| UserWriteError::Duplicate(UniqueField::Email)).await;
+    let result = register_while_create_fails(|| UserWriteError::Duplicate(UniqueField::Email)).await;
 
-    assert!(
-        matches!(result, Err(RegisterError::EmailTaken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(RegisterError::EmailTaken)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn register_with_a_taken_username_returns_username_taken_and_starts_no_session() {
-    let result =
-        register_while_create_fails(|| UserWriteError::Duplicate(UniqueField::Username)).await;
+    let result = register_while_create_fails(|| UserWriteError::Duplicate(UniqueField::Username)).await;
 
-    assert!(
-        matches!(result, Err(RegisterError::UsernameTaken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(RegisterError::UsernameTaken)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn register_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     let result = register_while_create_fails(|| UserWriteError::Port(unavailable())).await;
 
-    let Err(RegisterError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(RegisterError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }
 
@@ -568,11 +483,7 @@ async fn register_while_the_store_is_unavailable_returns_unknown_marked_unavaila
 async fn register_when_hashing_fails_returns_unknown_not_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().starting_no_session();
-    ports
-        .hasher
-        .expect_hash()
-        .times(1)
-        .returning(|_| ready(Err(broken())));
+    ports.hasher.expect_hash().times(1).returning(|_| ready(Err(broken())));
     ports.users.expect_create().times(0);
     let accounts = ports.into_accounts();
 
@@ -580,53 +491,8 @@ async fn register_when_hashing_fails_returns_unknown_not_marked_unavailable() {
     let result = accounts.register(registration(PASSWORD)).await;
 
     // Assert
-    let Err(RegisterError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(RegisterError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, false);
-}
-
-#[tokio::test]
-async fn register_when_the_session_store_is_unavailable_returns_unknown_marked_unavailable() {
-    // Arrange
-    let stored = alice();
-    let mut ports = Ports::new().handing_out_ids(&[ALICE, SESSION]);
-    ports
-        .hasher
-        .expect_hash()
-        .times(1)
-        .returning(|_| ready(Ok(stored_hash())));
-    ports
-        .users
-        .expect_create()
-        .times(1)
-        .returning(move |_| ready(Ok(stored.clone())));
-    ports
-        .tokens
-        .expect_new_refresh_token()
-        .times(1)
-        .returning(|| {
-            Ok((
-                RefreshToken::new(REFRESH_TOKEN.to_owned()),
-                digest(REFRESH_TOKEN),
-            ))
-        });
-    ports
-        .sessions
-        .expect_start()
-        .times(1)
-        .returning(|_| ready(Err(unavailable())));
-    ports.tokens.expect_issue_access().times(0);
-    let accounts = ports.into_accounts();
-
-    // Act
-    let result = accounts.register(registration(PASSWORD)).await;
-
-    // Assert
-    let Err(RegisterError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
-    assert_unavailable(&error, true);
 }
 
 #[tokio::test]
@@ -634,25 +500,20 @@ async fn create_account_stores_the_given_role_and_starts_no_session() {
     // Arrange
     let admin = alice().with_role(Role::Admin);
     let mut ports = Ports::new().handing_out_ids(&[ALICE]).starting_no_session();
-    ports
-        .hasher
-        .expect_hash()
-        .times(1)
-        .returning(|_| ready(Ok(stored_hash())));
+    ports.hasher.expect_hash().times(1).returning(|_| ready(Ok(stored_hash())));
     let returned = admin.clone();
     ports
         .users
         .expect_create()
-        .withf(|new: &NewUser| new.role == Role::Admin && new.password_hash == stored_hash())
+        .withf(|new: &NewUser, session: &Option<NewSession>| {
+            new.role == Role::Admin && new.password_hash == stored_hash() && session.is_none()
+        })
         .times(1)
-        .returning(move |_| ready(Ok(returned.clone())));
+        .returning(move |_, _| ready(Ok(returned.clone())));
     let accounts = ports.into_accounts();
 
     // Act
-    let user = accounts
-        .create_account(registration(PASSWORD), Role::Admin)
-        .await
-        .expect("account created");
+    let user = accounts.create_account(registration(PASSWORD), Role::Admin).await.expect("account created");
 
     // Assert
     assert_eq!(user, admin);
@@ -663,8 +524,7 @@ async fn create_account_stores_the_given_role_and_starts_no_session() {
 // ----------------------------------------------------------------------------
 
 #[tokio::test]
-async fn log_in_with_the_right_password_starts_a_session_and_returns_tokens_carrying_the_users_role()
- {
+async fn log_in_with_the_right_password_starts_a_session_and_returns_tokens_carrying_the_users_role() {
     // Arrange
     let moderator = alice().with_role(Role::Moderator);
     let accounts = Ports::new()
@@ -676,86 +536,50 @@ async fn log_in_with_the_right_password_starts_a_session_and_returns_tokens_carr
 
     // Act
     let signed_in = accounts
-        .log_in(
-            "  Alice.Smith@Example.COM ".to_owned(),
-            PasswordAttempt::new(PASSWORD.to_owned()),
-        )
+        .log_in("  Alice.Smith@Example.COM ".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()))
         .await
         .expect("log-in succeeds");
 
     // Assert
     assert_eq!(signed_in.user, moderator);
     assert_eq!(signed_in.tokens.access_token.expose_secret(), ACCESS_TOKEN);
-    assert_eq!(
-        signed_in.tokens.refresh_token.expose_secret(),
-        REFRESH_TOKEN
-    );
+    assert_eq!(signed_in.tokens.refresh_token.expose_secret(), REFRESH_TOKEN);
     assert_eq!(signed_in.tokens.expires_in, ACCESS_TTL);
 }
 
 #[tokio::test]
 async fn log_in_with_unknown_email_hashes_a_dummy_and_returns_invalid_credentials() {
     // Arrange
-    let mut ports = Ports::new()
-        .verifying(PASSWORD, dummy_hash(), PasswordMatch::DoesNotMatch)
-        .starting_no_session();
+    let mut ports = Ports::new().verifying(PASSWORD, dummy_hash(), PasswordMatch::DoesNotMatch).starting_no_session();
     ports
         .users
         .expect_find_credentials_by_email()
-        .with(eq(
-            Email::parse("nobody@example.com").expect("a valid email")
-        ))
+        .with(eq(Email::parse("nobody@example.com").expect("a valid email")))
         .times(1)
         .returning(|_| ready(Ok(None)));
-    ports
-        .hasher
-        .expect_dummy_hash()
-        .times(1)
-        .returning(dummy_hash);
+    ports.hasher.expect_dummy_hash().times(1).returning(dummy_hash);
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .log_in(
-            "nobody@example.com".to_owned(),
-            PasswordAttempt::new(PASSWORD.to_owned()),
-        )
-        .await;
+    let result = accounts.log_in("nobody@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(LogInError::InvalidCredentials)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn log_in_with_a_malformed_email_hashes_a_dummy_and_returns_invalid_credentials() {
     // Arrange
-    let mut ports = Ports::new()
-        .verifying(PASSWORD, dummy_hash(), PasswordMatch::DoesNotMatch)
-        .starting_no_session();
+    let mut ports = Ports::new().verifying(PASSWORD, dummy_hash(), PasswordMatch::DoesNotMatch).starting_no_session();
     ports.users.expect_find_credentials_by_email().times(0);
-    ports
-        .hasher
-        .expect_dummy_hash()
-        .times(1)
-        .returning(dummy_hash);
+    ports.hasher.expect_dummy_hash().times(1).returning(dummy_hash);
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .log_in(
-            "not an email".to_owned(),
-            PasswordAttempt::new(PASSWORD.to_owned()),
-        )
-        .await;
+    let result = accounts.log_in("not an email".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(LogInError::InvalidCredentials)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -769,23 +593,15 @@ async fn log_in_with_a_wrong_password_returns_invalid_credentials_and_starts_no_
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .log_in(
-            "alice.smith@example.com".to_owned(),
-            PasswordAttempt::new("wrong password".to_owned()),
-        )
-        .await;
+    let result =
+        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new("wrong password".to_owned())).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(LogInError::InvalidCredentials)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
 }
 
 #[tokio::test]
-async fn log_in_with_the_right_password_on_a_deactivated_account_returns_deactivated_and_starts_no_session()
- {
+async fn log_in_with_the_right_password_on_a_deactivated_account_returns_deactivated_and_starts_no_session() {
     // Arrange
     let accounts = Ports::new()
         .finding_credentials_by_email(alice().deactivated())
@@ -794,44 +610,25 @@ async fn log_in_with_the_right_password_on_a_deactivated_account_returns_deactiv
         .into_accounts();
 
     // Act
-    let result = accounts
-        .log_in(
-            "alice.smith@example.com".to_owned(),
-            PasswordAttempt::new(PASSWORD.to_owned()),
-        )
-        .await;
+    let result = accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(LogInError::Deactivated)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(LogInError::Deactivated)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn log_in_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().starting_no_session();
-    ports
-        .users
-        .expect_find_credentials_by_email()
-        .times(1)
-        .returning(|_| ready(Err(unavailable())));
+    ports.users.expect_find_credentials_by_email().times(1).returning(|_| ready(Err(unavailable())));
     ports.hasher.expect_verify().times(0);
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .log_in(
-            "alice.smith@example.com".to_owned(),
-            PasswordAttempt::new(PASSWORD.to_owned()),
-        )
-        .await;
+    let result = accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
 
     // Assert
-    let Err(LogInError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(LogInError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }
 
@@ -849,12 +646,7 @@ fn rotating_to(rotation: Rotation) -> Ports {
         .tokens
         .expect_new_refresh_token()
         .times(1)
-        .returning(|| {
-            Ok((
-                RefreshToken::new(REFRESH_TOKEN.to_owned()),
-                digest(REFRESH_TOKEN),
-            ))
-        });
+        .returning(|| Ok((RefreshToken::new(REFRESH_TOKEN.to_owned()), digest(REFRESH_TOKEN))));
     ports
         .sessions
         .expect_rotate()
@@ -870,10 +662,7 @@ fn rotating_to(rotation: Rotation) -> Ports {
 }
 
 fn rotated() -> Rotation {
-    Rotation::Rotated {
-        session_id: session_id(),
-        user_id: alice_id(),
-    }
+    Rotation::Rotated { session_id: session_id(), user_id: alice_id() }
 }
 
 fn presented() -> RefreshToken {
@@ -892,48 +681,20 @@ async fn refresh_with_a_live_token_returns_a_new_pair_with_the_replacement_refre
         .into_accounts();
 
     // Act
-    let signed_in = accounts
-        .refresh(presented())
-        .await
-        .expect("refresh succeeds");
+    let signed_in = accounts.refresh(presented()).await.expect("refresh succeeds");
 
     // Assert
     assert_eq!(signed_in.user, moderator);
     assert_eq!(signed_in.tokens.access_token.expose_secret(), ACCESS_TOKEN);
-    assert_eq!(
-        signed_in.tokens.refresh_token.expose_secret(),
-        REFRESH_TOKEN
-    );
+    assert_eq!(signed_in.tokens.refresh_token.expose_secret(), REFRESH_TOKEN);
     assert_eq!(signed_in.tokens.expires_in, ACCESS_TTL);
 }
 
 #[tokio::test]
 async fn refresh_with_a_spent_token_revokes_its_session_and_returns_reused() {
     // Arrange
-    let mut ports = rotating_to(Rotation::AlreadySpent {
-        session_id: session_id(),
-        user_id: alice_id(),
-    })
-    .revoking_the_session()
-    .starting_no_session();
-    ports.users.expect_find_by_id().times(0);
-    let accounts = ports.into_accounts();
-
-    // Act
-    let result = accounts.refresh(presented()).await;
-
-    // Assert
-    assert!(
-        matches!(result, Err(RefreshError::Reused)),
-        "got {result:?}"
-    );
-}
-
-#[tokio::test]
-async fn refresh_with_a_rejected_token_returns_rejected_and_revokes_nothing() {
-    // Arrange
-    let mut ports = rotating_to(Rotation::Rejected)
-        .revoking_nothing()
+    let mut ports = rotating_to(Rotation::AlreadySpent { session_id: session_id(), user_id: alice_id() })
+        .revoking_the_session()
         .starting_no_session();
     ports.users.expect_find_by_id().times(0);
     let accounts = ports.into_accounts();
@@ -942,10 +703,21 @@ async fn refresh_with_a_rejected_token_returns_rejected_and_revokes_nothing() {
     let result = accounts.refresh(presented()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(RefreshError::Rejected)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(RefreshError::Reused)), "got {result:?}");
+}
+
+#[tokio::test]
+async fn refresh_with_a_rejected_token_returns_rejected_and_revokes_nothing() {
+    // Arrange
+    let mut ports = rotating_to(Rotation::Rejected).revoking_nothing().starting_no_session();
+    ports.users.expect_find_by_id().times(0);
+    let accounts = ports.into_accounts();
+
+    // Act
+    let result = accounts.refresh(presented()).await;
+
+    // Assert
+    assert!(matches!(result, Err(RefreshError::Rejected)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -961,34 +733,21 @@ async fn refresh_for_a_deactivated_user_revokes_the_session_and_returns_rejected
     let result = accounts.refresh(presented()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(RefreshError::Rejected)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(RefreshError::Rejected)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn refresh_for_a_deleted_user_revokes_the_session_and_returns_rejected() {
     // Arrange
-    let mut ports = rotating_to(rotated())
-        .revoking_the_session()
-        .starting_no_session();
-    ports
-        .users
-        .expect_find_by_id()
-        .with(eq(alice_id()))
-        .times(1)
-        .returning(|_| ready(Ok(None)));
+    let mut ports = rotating_to(rotated()).revoking_the_session().starting_no_session();
+    ports.users.expect_find_by_id().with(eq(alice_id())).times(1).returning(|_| ready(Ok(None)));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.refresh(presented()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(RefreshError::Rejected)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(RefreshError::Rejected)), "got {result:?}");
 }
 
 // ----------------------------------------------------------------------------
@@ -1011,20 +770,14 @@ async fn log_out_revokes_the_principals_session() {
 async fn log_out_while_the_session_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new();
-    ports
-        .sessions
-        .expect_revoke()
-        .times(1)
-        .returning(|_, _| ready(Err(unavailable())));
+    ports.sessions.expect_revoke().times(1).returning(|_, _| ready(Err(unavailable())));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.log_out(alice_signed_in_as(Role::User)).await;
 
     // Assert
-    let Err(LogOutError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(LogOutError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }
 
@@ -1035,12 +788,7 @@ async fn log_out_while_the_session_store_is_unavailable_returns_unknown_marked_u
 /// Ports where the access token is refused with `problem` and no session is read.
 fn refusing_access_token(problem: InvalidAccessToken) -> Ports {
     let mut ports = Ports::new();
-    ports
-        .tokens
-        .expect_verify_access()
-        .with(eq(ACCESS_TOKEN))
-        .times(1)
-        .returning(move |_| Err(problem));
+    ports.tokens.expect_verify_access().with(eq(ACCESS_TOKEN)).times(1).returning(move |_| Err(problem));
     ports.sessions.expect_find().times(0);
     ports
 }
@@ -1051,10 +799,7 @@ async fn authenticate_with_an_expired_token_returns_expired_without_reading_the_
 
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
-    assert!(
-        matches!(result, Err(AuthenticateError::Expired)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::Expired)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -1063,94 +808,61 @@ async fn authenticate_with_an_invalid_token_returns_invalid_token_without_readin
 
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
-    assert!(
-        matches!(result, Err(AuthenticateError::InvalidToken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::InvalidToken)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn authenticate_with_an_unknown_session_returns_session_ended() {
     // Arrange
-    let accounts = Ports::new()
-        .verifying_access_token(claims_for(&alice()))
-        .finding_session(None)
-        .into_accounts();
+    let accounts = Ports::new().verifying_access_token(claims_for(&alice())).finding_session(None).into_accounts();
 
     // Act
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AuthenticateError::SessionEnded)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::SessionEnded)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn authenticate_with_a_revoked_session_returns_session_ended() {
     // Arrange
-    let revoked = SessionRecord {
-        revoked_at: Some(now() - Duration::minutes(1)),
-        ..live_session(Role::User)
-    };
-    let accounts = Ports::new()
-        .verifying_access_token(claims_for(&alice()))
-        .finding_session(Some(revoked))
-        .into_accounts();
+    let revoked = SessionRecord { revoked_at: Some(now() - Duration::minutes(1)), ..live_session(Role::User) };
+    let accounts =
+        Ports::new().verifying_access_token(claims_for(&alice())).finding_session(Some(revoked)).into_accounts();
 
     // Act
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AuthenticateError::SessionEnded)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::SessionEnded)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn authenticate_when_the_session_belongs_to_another_user_returns_invalid_token() {
     // Arrange
-    let someone_elses = SessionRecord {
-        user_id: UserId::new(OTHER_ADMIN),
-        ..live_session(Role::Admin)
-    };
-    let accounts = Ports::new()
-        .verifying_access_token(claims_for(&alice()))
-        .finding_session(Some(someone_elses))
-        .into_accounts();
+    let someone_elses = SessionRecord { user_id: UserId::new(OTHER_ADMIN), ..live_session(Role::Admin) };
+    let accounts =
+        Ports::new().verifying_access_token(claims_for(&alice())).finding_session(Some(someone_elses)).into_accounts();
 
     // Act
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AuthenticateError::InvalidToken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::InvalidToken)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn authenticate_for_a_deactivated_account_returns_deactivated() {
     // Arrange
-    let deactivated = SessionRecord {
-        user_status: AccountStatus::Deactivated,
-        ..live_session(Role::User)
-    };
-    let accounts = Ports::new()
-        .verifying_access_token(claims_for(&alice()))
-        .finding_session(Some(deactivated))
-        .into_accounts();
+    let deactivated = SessionRecord { user_status: AccountStatus::Deactivated, ..live_session(Role::User) };
+    let accounts =
+        Ports::new().verifying_access_token(claims_for(&alice())).finding_session(Some(deactivated)).into_accounts();
 
     // Act
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AuthenticateError::Deactivated)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AuthenticateError::Deactivated)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -1163,10 +875,7 @@ async fn authenticate_returns_the_role_from_the_session_record_not_from_the_toke
         .into_accounts();
 
     // Act
-    let principal = accounts
-        .authenticate(ACCESS_TOKEN.to_owned())
-        .await
-        .expect("the token is accepted");
+    let principal = accounts.authenticate(ACCESS_TOKEN.to_owned()).await.expect("the token is accepted");
 
     // Assert
     assert_eq!(principal, alice_signed_in_as(Role::User));
@@ -1176,20 +885,14 @@ async fn authenticate_returns_the_role_from_the_session_record_not_from_the_toke
 async fn authenticate_while_the_session_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().verifying_access_token(claims_for(&alice()));
-    ports
-        .sessions
-        .expect_find()
-        .times(1)
-        .returning(|_| ready(Err(unavailable())));
+    ports.sessions.expect_find().times(1).returning(|_| ready(Err(unavailable())));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.authenticate(ACCESS_TOKEN.to_owned()).await;
 
     // Assert
-    let Err(AuthenticateError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(AuthenticateError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }
 
@@ -1201,10 +904,7 @@ async fn authenticate_while_the_session_store_is_unavailable_returns_unknown_mar
 async fn current_user_returns_the_principals_account() {
     let accounts = Ports::new().finding_user(alice()).into_accounts();
 
-    let user = accounts
-        .current_user(alice_signed_in_as(Role::User))
-        .await
-        .expect("the account exists");
+    let user = accounts.current_user(alice_signed_in_as(Role::User)).await.expect("the account exists");
 
     assert_eq!(user, alice());
 }
@@ -1213,22 +913,14 @@ async fn current_user_returns_the_principals_account() {
 async fn current_user_of_a_deleted_account_returns_not_found() {
     // Arrange
     let mut ports = Ports::new();
-    ports
-        .users
-        .expect_find_by_id()
-        .with(eq(alice_id()))
-        .times(1)
-        .returning(|_| ready(Ok(None)));
+    ports.users.expect_find_by_id().with(eq(alice_id())).times(1).returning(|_| ready(Ok(None)));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.current_user(alice_signed_in_as(Role::User)).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(CurrentUserError::NotFound)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(CurrentUserError::NotFound)), "got {result:?}");
 }
 
 // ----------------------------------------------------------------------------
@@ -1272,10 +964,7 @@ async fn update_profile_writes_the_changes_and_returns_the_account_as_stored() {
     let accounts = updating_profile(changes.clone(), move || Ok(returned.clone())).into_accounts();
 
     // Act
-    let user = accounts
-        .update_profile(alice_signed_in_as(Role::User), changes)
-        .await
-        .expect("the update succeeds");
+    let user = accounts.update_profile(alice_signed_in_as(Role::User), changes).await.expect("the update succeeds");
 
     // Assert
     assert_eq!(user, stored);
@@ -1300,19 +989,12 @@ async fn update_profile_with_no_changes_writes_nothing_and_returns_the_account()
 
 #[tokio::test]
 async fn update_profile_to_a_taken_email_returns_email_taken() {
-    let accounts = updating_profile(new_bio_and_email(), || {
-        Err(UserWriteError::Duplicate(UniqueField::Email))
-    })
-    .into_accounts();
+    let accounts =
+        updating_profile(new_bio_and_email(), || Err(UserWriteError::Duplicate(UniqueField::Email))).into_accounts();
 
-    let result = accounts
-        .update_profile(alice_signed_in_as(Role::User), new_bio_and_email())
-        .await;
+    let result = accounts.update_profile(alice_signed_in_as(Role::User), new_bio_and_email()).await;
 
-    assert!(
-        matches!(result, Err(UpdateProfileError::EmailTaken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(UpdateProfileError::EmailTaken)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -1322,36 +1004,23 @@ async fn update_profile_to_a_taken_username_returns_username_taken() {
         username: Some(Username::parse("bob").expect("a valid username")),
         ..ProfileChanges::default()
     };
-    let accounts = updating_profile(changes.clone(), || {
-        Err(UserWriteError::Duplicate(UniqueField::Username))
-    })
-    .into_accounts();
+    let accounts =
+        updating_profile(changes.clone(), || Err(UserWriteError::Duplicate(UniqueField::Username))).into_accounts();
 
     // Act
-    let result = accounts
-        .update_profile(alice_signed_in_as(Role::User), changes)
-        .await;
+    let result = accounts.update_profile(alice_signed_in_as(Role::User), changes).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(UpdateProfileError::UsernameTaken)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(UpdateProfileError::UsernameTaken)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn update_profile_of_a_deleted_account_returns_not_found() {
-    let accounts =
-        updating_profile(new_bio_and_email(), || Err(UserWriteError::NotFound)).into_accounts();
+    let accounts = updating_profile(new_bio_and_email(), || Err(UserWriteError::NotFound)).into_accounts();
 
-    let result = accounts
-        .update_profile(alice_signed_in_as(Role::User), new_bio_and_email())
-        .await;
+    let result = accounts.update_profile(alice_signed_in_as(Role::User), new_bio_and_email()).await;
 
-    assert!(
-        matches!(result, Err(UpdateProfileError::NotFound)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(UpdateProfileError::NotFound)), "got {result:?}");
 }
 
 // ----------------------------------------------------------------------------
@@ -1382,46 +1051,32 @@ fn finding_alices_credentials() -> Ports {
 #[tokio::test]
 async fn change_password_with_a_wrong_current_password_returns_wrong_password_and_writes_nothing() {
     // Arrange
-    let mut ports = finding_alices_credentials().verifying(
-        "not my password",
-        stored_hash(),
-        PasswordMatch::DoesNotMatch,
-    );
+    let mut ports =
+        finding_alices_credentials().verifying("not my password", stored_hash(), PasswordMatch::DoesNotMatch);
     ports.hasher.expect_hash().times(0);
     ports.users.expect_change_password().times(0);
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts
-        .change_password(
-            alice_signed_in_as(Role::User),
-            password_change("not my password", NEW_PASSWORD),
-        )
+        .change_password(alice_signed_in_as(Role::User), password_change("not my password", NEW_PASSWORD))
         .await;
 
     // Assert
-    assert!(
-        matches!(result, Err(ChangePasswordError::WrongPassword)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(ChangePasswordError::WrongPassword)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn change_password_to_the_username_is_refused_naming_new_password_and_writes_nothing() {
     // Arrange
-    let mut ports =
-        finding_alices_credentials().verifying(PASSWORD, stored_hash(), PasswordMatch::Matches);
+    let mut ports = finding_alices_credentials().verifying(PASSWORD, stored_hash(), PasswordMatch::Matches);
     ports.hasher.expect_hash().times(0);
     ports.users.expect_change_password().times(0);
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .change_password(
-            alice_signed_in_as(Role::User),
-            password_change(PASSWORD, "Alice_Smith"),
-        )
-        .await;
+    let result =
+        accounts.change_password(alice_signed_in_as(Role::User), password_change(PASSWORD, "Alice_Smith")).await;
 
     // Assert
     let Err(ChangePasswordError::Validation(errors)) = result else {
@@ -1435,8 +1090,7 @@ async fn change_password_to_the_username_is_refused_naming_new_password_and_writ
 #[tokio::test]
 async fn change_password_stores_the_new_hash_and_keeps_only_the_callers_session() {
     // Arrange
-    let mut ports =
-        finding_alices_credentials().verifying(PASSWORD, stored_hash(), PasswordMatch::Matches);
+    let mut ports = finding_alices_credentials().verifying(PASSWORD, stored_hash(), PasswordMatch::Matches);
     ports
         .hasher
         .expect_hash()
@@ -1452,12 +1106,8 @@ async fn change_password_stores_the_new_hash_and_keeps_only_the_callers_session(
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .change_password(
-            alice_signed_in_as(Role::User),
-            password_change(PASSWORD, NEW_PASSWORD),
-        )
-        .await;
+    let result =
+        accounts.change_password(alice_signed_in_as(Role::User), password_change(PASSWORD, NEW_PASSWORD)).await;
 
     // Assert
     assert!(result.is_ok(), "got {result:?}");
@@ -1467,28 +1117,17 @@ async fn change_password_stores_the_new_hash_and_keeps_only_the_callers_session(
 async fn change_password_of_a_deleted_account_returns_not_found_and_checks_nothing() {
     // Arrange
     let mut ports = Ports::new();
-    ports
-        .users
-        .expect_find_credentials_by_id()
-        .times(1)
-        .returning(|_| ready(Ok(None)));
+    ports.users.expect_find_credentials_by_id().times(1).returning(|_| ready(Ok(None)));
     ports.hasher.expect_verify().times(0);
     ports.users.expect_change_password().times(0);
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts
-        .change_password(
-            alice_signed_in_as(Role::User),
-            password_change(PASSWORD, NEW_PASSWORD),
-        )
-        .await;
+    let result =
+        accounts.change_password(alice_signed_in_as(Role::User), password_change(PASSWORD, NEW_PASSWORD)).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(ChangePasswordError::NotFound)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(ChangePasswordError::NotFound)), "got {result:?}");
 }
 
 // ----------------------------------------------------------------------------
@@ -1504,10 +1143,7 @@ async fn list_users_by_a_user_or_moderator_is_forbidden_and_reads_nothing() {
 
         let result = accounts.list_users(actor(role), UserQuery::default()).await;
 
-        assert!(
-            matches!(result, Err(AdminError::Forbidden)),
-            "{role:?}: got {result:?}"
-        );
+        assert!(matches!(result, Err(AdminError::Forbidden)), "{role:?}: got {result:?}");
     }
 }
 
@@ -1518,10 +1154,7 @@ async fn get_user_by_a_user_or_moderator_is_forbidden_and_reads_nothing() {
 
         let result = accounts.get_user(actor(role), alice_id()).await;
 
-        assert!(
-            matches!(result, Err(AdminError::Forbidden)),
-            "{role:?}: got {result:?}"
-        );
+        assert!(matches!(result, Err(AdminError::Forbidden)), "{role:?}: got {result:?}");
     }
 }
 
@@ -1534,10 +1167,7 @@ async fn change_role_by_a_user_or_moderator_is_forbidden_and_writes_nothing() {
         let own_id = actor(role).user_id;
         let result = accounts.change_role(actor(role), own_id, Role::Admin).await;
 
-        assert!(
-            matches!(result, Err(AdminError::Forbidden)),
-            "{role:?}: got {result:?}"
-        );
+        assert!(matches!(result, Err(AdminError::Forbidden)), "{role:?}: got {result:?}");
     }
 }
 
@@ -1548,10 +1178,7 @@ async fn deactivate_by_a_user_or_moderator_is_forbidden_and_writes_nothing() {
 
         let result = accounts.deactivate(actor(role), alice_id()).await;
 
-        assert!(
-            matches!(result, Err(AdminError::Forbidden)),
-            "{role:?}: got {result:?}"
-        );
+        assert!(matches!(result, Err(AdminError::Forbidden)), "{role:?}: got {result:?}");
     }
 }
 
@@ -1562,10 +1189,7 @@ async fn reactivate_by_a_user_or_moderator_is_forbidden_and_writes_nothing() {
 
         let result = accounts.reactivate(actor(role), alice_id()).await;
 
-        assert!(
-            matches!(result, Err(AdminError::Forbidden)),
-            "{role:?}: got {result:?}"
-        );
+        assert!(matches!(result, Err(AdminError::Forbidden)), "{role:?}: got {result:?}");
     }
 }
 
@@ -1580,26 +1204,14 @@ async fn list_users_by_an_admin_returns_the_repositorys_page_for_the_query() {
         search: Some("alice".to_owned()),
         page: PageRequest::new(Some(2), Some(10)).expect("a valid page"),
     };
-    let page = Page {
-        items: vec![alice()],
-        request: query.page,
-        total: 11,
-    };
+    let page = Page { items: vec![alice()], request: query.page, total: 11 };
     let mut ports = Ports::new();
     let returned = page.clone();
-    ports
-        .users
-        .expect_list()
-        .with(eq(query.clone()))
-        .times(1)
-        .returning(move |_| ready(Ok(returned.clone())));
+    ports.users.expect_list().with(eq(query.clone())).times(1).returning(move |_| ready(Ok(returned.clone())));
     let accounts = ports.into_accounts();
 
     // Act
-    let listed = accounts
-        .list_users(actor(Role::Admin), query)
-        .await
-        .expect("an admin may list");
+    let listed = accounts.list_users(actor(Role::Admin), query).await.expect("an admin may list");
 
     // Assert
     assert_eq!(listed, page);
@@ -1609,10 +1221,7 @@ async fn list_users_by_an_admin_returns_the_repositorys_page_for_the_query() {
 async fn get_user_by_an_admin_returns_the_account() {
     let accounts = Ports::new().finding_user(alice()).into_accounts();
 
-    let user = accounts
-        .get_user(actor(Role::Admin), alice_id())
-        .await
-        .expect("an admin may read");
+    let user = accounts.get_user(actor(Role::Admin), alice_id()).await.expect("an admin may read");
 
     assert_eq!(user, alice());
 }
@@ -1621,42 +1230,28 @@ async fn get_user_by_an_admin_returns_the_account() {
 async fn get_user_of_an_unknown_id_returns_not_found() {
     // Arrange
     let mut ports = Ports::new();
-    ports
-        .users
-        .expect_find_by_id()
-        .with(eq(alice_id()))
-        .times(1)
-        .returning(|_| ready(Ok(None)));
+    ports.users.expect_find_by_id().with(eq(alice_id())).times(1).returning(|_| ready(Ok(None)));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.get_user(actor(Role::Admin), alice_id()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AdminError::NotFound)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AdminError::NotFound)), "got {result:?}");
 }
 
 #[tokio::test]
 async fn get_user_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new();
-    ports
-        .users
-        .expect_find_by_id()
-        .times(1)
-        .returning(|_| ready(Err(unavailable())));
+    ports.users.expect_find_by_id().times(1).returning(|_| ready(Err(unavailable())));
     let accounts = ports.into_accounts();
 
     // Act
     let result = accounts.get_user(actor(Role::Admin), alice_id()).await;
 
     // Assert
-    let Err(AdminError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(AdminError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }
 
@@ -1668,44 +1263,29 @@ async fn get_user_while_the_store_is_unavailable_returns_unknown_marked_unavaila
 async fn change_role_of_the_last_active_admin_to_user_is_guarded_and_returns_last_active_admin() {
     // Arrange
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetRole(Role::User),
-            AdminGuard::KeepAnActiveAdmin,
-            || Err(AccessWriteError::NoActiveAdminLeft),
-        )
+        .changing_access(alice_id(), AccessChange::SetRole(Role::User), AdminGuard::KeepAnActiveAdmin, || {
+            Err(AccessWriteError::NoActiveAdminLeft)
+        })
         .into_accounts();
 
     // Act
-    let result = accounts
-        .change_role(actor(Role::Admin), alice_id(), Role::User)
-        .await;
+    let result = accounts.change_role(actor(Role::Admin), alice_id(), Role::User).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AdminError::LastActiveAdmin)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AdminError::LastActiveAdmin)), "got {result:?}");
 }
 
 #[tokio::test]
-async fn change_role_of_an_active_admin_to_moderator_is_guarded_and_succeeds_when_another_admin_remains()
- {
+async fn change_role_of_an_active_admin_to_moderator_is_guarded_and_succeeds_when_another_admin_remains() {
     // Arrange
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetRole(Role::Moderator),
-            AdminGuard::KeepAnActiveAdmin,
-            || Ok(alice().with_role(Role::Moderator)),
-        )
+        .changing_access(alice_id(), AccessChange::SetRole(Role::Moderator), AdminGuard::KeepAnActiveAdmin, || {
+            Ok(alice().with_role(Role::Moderator))
+        })
         .into_accounts();
 
     // Act
-    let user = accounts
-        .change_role(actor(Role::Admin), alice_id(), Role::Moderator)
-        .await
-        .expect("demoted");
+    let user = accounts.change_role(actor(Role::Admin), alice_id(), Role::Moderator).await.expect("demoted");
 
     // Assert
     assert_eq!(user, alice().with_role(Role::Moderator));
@@ -1715,19 +1295,13 @@ async fn change_role_of_an_active_admin_to_moderator_is_guarded_and_succeeds_whe
 async fn promoting_a_user_to_admin_is_not_guarded() {
     // Arrange
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetRole(Role::Admin),
-            AdminGuard::None,
-            || Ok(alice().with_role(Role::Admin)),
-        )
+        .changing_access(alice_id(), AccessChange::SetRole(Role::Admin), AdminGuard::None, || {
+            Ok(alice().with_role(Role::Admin))
+        })
         .into_accounts();
 
     // Act
-    let user = accounts
-        .change_role(actor(Role::Admin), alice_id(), Role::Admin)
-        .await
-        .expect("promoted");
+    let user = accounts.change_role(actor(Role::Admin), alice_id(), Role::Admin).await.expect("promoted");
 
     // Assert
     assert_eq!(user, alice().with_role(Role::Admin));
@@ -1736,22 +1310,14 @@ async fn promoting_a_user_to_admin_is_not_guarded() {
 #[tokio::test]
 async fn change_role_of_an_unknown_user_returns_not_found() {
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetRole(Role::Moderator),
-            AdminGuard::KeepAnActiveAdmin,
-            || Err(AccessWriteError::NotFound),
-        )
+        .changing_access(alice_id(), AccessChange::SetRole(Role::Moderator), AdminGuard::KeepAnActiveAdmin, || {
+            Err(AccessWriteError::NotFound)
+        })
         .into_accounts();
 
-    let result = accounts
-        .change_role(actor(Role::Admin), alice_id(), Role::Moderator)
-        .await;
+    let result = accounts.change_role(actor(Role::Admin), alice_id(), Role::Moderator).await;
 
-    assert!(
-        matches!(result, Err(AdminError::NotFound)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AdminError::NotFound)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -1767,10 +1333,7 @@ async fn deactivating_anyone_is_guarded_because_a_stale_read_cannot_be_trusted()
         .into_accounts();
 
     // Act
-    let user = accounts
-        .deactivate(actor(Role::Admin), alice_id())
-        .await
-        .expect("deactivated");
+    let user = accounts.deactivate(actor(Role::Admin), alice_id()).await.expect("deactivated");
 
     // Assert
     assert_eq!(user, alice().with_role(Role::Moderator).deactivated());
@@ -1792,10 +1355,7 @@ async fn deactivating_the_last_active_admin_is_guarded_and_returns_last_active_a
     let result = accounts.deactivate(actor(Role::Admin), alice_id()).await;
 
     // Assert
-    assert!(
-        matches!(result, Err(AdminError::LastActiveAdmin)),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(AdminError::LastActiveAdmin)), "got {result:?}");
 }
 
 #[tokio::test]
@@ -1811,10 +1371,7 @@ async fn deactivating_an_already_deactivated_admin_is_still_guarded() {
         .into_accounts();
 
     // Act
-    let user = accounts
-        .deactivate(actor(Role::Admin), alice_id())
-        .await
-        .expect("still deactivated");
+    let user = accounts.deactivate(actor(Role::Admin), alice_id()).await.expect("still deactivated");
 
     // Assert
     assert_eq!(user, alice().with_role(Role::Admin).deactivated());
@@ -1824,19 +1381,13 @@ async fn deactivating_an_already_deactivated_admin_is_still_guarded() {
 async fn reactivating_a_deactivated_admin_is_not_guarded_and_returns_the_active_account() {
     // Arrange
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetStatus(AccountStatus::Active),
-            AdminGuard::None,
-            || Ok(alice().with_role(Role::Admin)),
-        )
+        .changing_access(alice_id(), AccessChange::SetStatus(AccountStatus::Active), AdminGuard::None, || {
+            Ok(alice().with_role(Role::Admin))
+        })
         .into_accounts();
 
     // Act
-    let user = accounts
-        .reactivate(actor(Role::Admin), alice_id())
-        .await
-        .expect("reactivated");
+    let user = accounts.reactivate(actor(Role::Admin), alice_id()).await.expect("reactivated");
 
     // Assert
     assert_eq!(user, alice().with_role(Role::Admin));
@@ -1847,20 +1398,15 @@ async fn reactivating_a_deactivated_admin_is_not_guarded_and_returns_the_active_
 async fn change_access_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let accounts = Ports::new()
-        .changing_access(
-            alice_id(),
-            AccessChange::SetStatus(AccountStatus::Active),
-            AdminGuard::None,
-            || Err(AccessWriteError::Port(unavailable())),
-        )
+        .changing_access(alice_id(), AccessChange::SetStatus(AccountStatus::Active), AdminGuard::None, || {
+            Err(AccessWriteError::Port(unavailable()))
+        })
         .into_accounts();
 
     // Act
     let result = accounts.reactivate(actor(Role::Admin), alice_id()).await;
 
     // Assert
-    let Err(AdminError::Unknown(error)) = result else {
-        panic!("expected Unknown, got {result:?}")
-    };
+    let Err(AdminError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
     assert_unavailable(&error, true);
 }

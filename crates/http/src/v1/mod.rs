@@ -11,7 +11,9 @@ use crate::services::Services;
 
 /// A resource whose unsupported methods get a 405 naming the allowed ones.
 fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move { Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allow)) }))
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allow))
+    }))
 }
 
 /// Registers every `/api/v1` route.

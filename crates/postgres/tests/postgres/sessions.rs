@@ -15,7 +15,7 @@ use crate::fixtures::{
 async fn store_with_user(db: &TestDatabase, role: Role) -> (PgSessionStore, PgUserRepository, UserId) {
     let users = PgUserRepository::new(db.pool());
     let user = new_user_with_role("alice", role);
-    users.create(&user).await.expect("created");
+    users.create(&user, None).await.expect("created");
     (PgSessionStore::new(db.pool()), users, user.id)
 }
 
@@ -175,7 +175,7 @@ async fn a_session_of_a_deleted_user_is_gone() {
     let users = PgUserRepository::new(db.pool());
     let sessions = PgSessionStore::new(db.pool());
     let bob = new_user("bob");
-    users.create(&bob).await.expect("created");
+    users.create(&bob, None).await.expect("created");
     let (session, token) = start_session(&sessions, bob.id).await;
 
     let mut connection = db.pool().get().await.expect("a connection");
