@@ -78,6 +78,46 @@ impl Default for PageRequest {
     }
 }
 
+/// A trimmed, non-empty search text of at most 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm(String);
+
+/// A search text longer than [`SearchTerm::MAX_LEN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("search text must be at most {max} characters", max = SearchTerm::MAX_LEN)]
+pub struct SearchTermTooLong;
+
+impl crate::error::FieldProblem for SearchTermTooLong {
+    fn code(&self) -> &'static str {
+        "too_long"
+    }
+}
+
+impl SearchTerm {
+    /// Longest accepted search text: longer patterns cost much and find little.
+    pub const MAX_LEN: usize = 100;
+
+    /// Trims `raw`; blank text means no search (`Ok(None)`).
+    ///
+    /// # Errors
+    /// [`SearchTermTooLong`] past [`SearchTerm::MAX_LEN`] characters.
+    pub fn parse(raw: &str) -> Result<Option<Self>, SearchTermTooLong> {
+        let text = raw.trim();
+        if text.is_empty() {
+            Ok(None)
+        } else if text.chars().count() > Self::MAX_LEN {
+            Err(SearchTermTooLong)
+        } else {
+            Ok(Some(Self(text.to_owned())))
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// One page of a list, with the total across all pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -108,6 +148,13 @@ mod tests {
         assert_eq!(PageRequest::new(None, Some(101)), Err(PageRequestError::LimitOutOfRange));
         let request = PageRequest::new(Some(3), Some(10)).expect("valid");
         assert_eq!(request.offset(), 20);
+    }
+
+    #[test]
+    fn search_terms_are_trimmed_and_bounded() {
+        assert_eq!(SearchTerm::parse("  rust "), Ok(Some(SearchTerm("rust".to_owned()))));
+        assert_eq!(SearchTerm::parse("   "), Ok(None));
+        assert_eq!(SearchTerm::parse(&"x".repeat(101)), Err(SearchTermTooLong));
     }
 
     #[test]

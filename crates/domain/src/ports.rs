@@ -15,7 +15,7 @@ use crate::credentials::{
     SessionId,
 };
 use crate::error::PortError;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::user::{AccountStatus, Bio, DisplayName, Email, ImageUrl, ProfileChanges, Role, User, UserId, Username};
 
 /// A user to be stored.
@@ -112,7 +112,7 @@ pub enum AccessWriteError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserQuery {
     /// Case-insensitive substring of the e-mail address or username.
-    pub search: Option<String>,
+    pub search: Option<SearchTerm>,
     /// The page.
     pub page: PageRequest,
 }

@@ -8,7 +8,7 @@ use folio_domain::accounts::{
     AdminError, AuthenticateError, LogInError, MockAccountService, MockUserAdminService, RegisterError, SignedIn,
 };
 use folio_domain::credentials::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
-use folio_domain::pagination::Page;
+use folio_domain::pagination::{Page, SearchTerm};
 use folio_domain::user::{AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, Username};
 use folio_http::{HttpSettings, Services};
 use serde_json::{Value, json};
@@ -321,7 +321,11 @@ async fn admin_list_has_meta_and_rejects_limit_over_100() {
     services
         .admin
         .expect_list_users()
-        .withf(|_, query| query.search.as_deref() == Some("ali") && query.page.limit() == 2 && query.page.page() == 1)
+        .withf(|_, query| {
+            query.search.as_ref().map(SearchTerm::as_str) == Some("ali")
+                && query.page.limit() == 2
+                && query.page.page() == 1
+        })
         .times(1)
         .returning(|_, query| {
             Box::pin(async move { Ok(Page { items: vec![user(), user()], request: query.page, total: 5 }) })

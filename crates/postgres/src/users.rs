@@ -213,7 +213,7 @@ fn escape_like(text: &str) -> String {
 fn matching_users(query: &UserQuery) -> users::BoxedQuery<'static, Pg> {
     let mut matching = users::table.into_boxed();
     if let Some(search) = &query.search {
-        let pattern = format!("%{}%", escape_like(search));
+        let pattern = format!("%{}%", escape_like(search.as_str()));
         // The trigram indexes on both columns serve ILIKE with a leading %.
         matching = matching
             .filter(users::email.ilike(pattern.clone()).escape('\\').or(users::username.ilike(pattern).escape('\\')));

@@ -1201,7 +1201,7 @@ async fn reactivate_by_a_user_or_moderator_is_forbidden_and_writes_nothing() {
 async fn list_users_by_an_admin_returns_the_repositorys_page_for_the_query() {
     // Arrange
     let query = UserQuery {
-        search: Some("alice".to_owned()),
+        search: crate::pagination::SearchTerm::parse("alice").expect("short"),
         page: PageRequest::new(Some(2), Some(10)).expect("a valid page"),
     };
     let page = Page { items: vec![alice()], request: query.page, total: 11 };

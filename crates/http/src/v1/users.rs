@@ -5,7 +5,7 @@ use folio_domain::ValidationErrors;
 use folio_domain::accounts::{AccountService, PasswordChange, UserAdminService};
 use folio_domain::credentials::{Password, PasswordAttempt};
 use folio_domain::error::FieldProblem;
-use folio_domain::pagination::PageRequest;
+use folio_domain::pagination::{PageRequest, SearchTerm};
 use folio_domain::ports::UserQuery;
 use folio_domain::user::{Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, UserId, Username};
 use serde::Deserialize;
@@ -137,10 +137,7 @@ impl ListQuery {
             Ok(page) => Some(page),
             Err(problem) => errors.check(problem.parameter(), Err::<PageRequest, _>(problem)),
         };
-        let search = self.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-        if search.as_ref().is_some_and(|q| q.chars().count() > 100) {
-            errors.add("q", "too_long", "q must be at most 100 characters");
-        }
+        let search = self.q.and_then(|q| errors.check("q", SearchTerm::parse(&q)).flatten());
         match page {
             Some(page) if errors.is_empty() => Ok(UserQuery { search, page }),
             _ => Err(errors),

@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 use folio_domain::credentials::PasswordHash;
-use folio_domain::pagination::PageRequest;
+use folio_domain::pagination::{PageRequest, SearchTerm};
 use folio_domain::ports::{
     AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, SessionStore, UniqueField, UserQuery,
     UserRepository, UserWriteError,
@@ -405,7 +405,7 @@ async fn change_access_of_an_unknown_user_returns_not_found() {
 
 fn query(search: Option<&str>, page: u32, limit: u32) -> UserQuery {
     UserQuery {
-        search: search.map(str::to_owned),
+        search: search.and_then(|text| SearchTerm::parse(text).expect("a short search")),
         page: PageRequest::new(Some(page), Some(limit)).expect("a valid page"),
     }
 }
