@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
+pub mod content;
 pub mod credentials;
 pub mod error;
 pub mod pagination;

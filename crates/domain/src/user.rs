@@ -203,7 +203,9 @@ impl FieldProblem for TextError {
     }
 }
 
-fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
+/// Trims `raw` and checks it is not blank, at most `max` characters, and free
+/// of control characters (line breaks and tabs allowed when `multiline`).
+pub(crate) fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(TextError::Blank);

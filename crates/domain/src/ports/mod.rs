@@ -5,10 +5,14 @@
 //! several rows do the whole write atomically: the domain never sees a
 //! transaction.
 
+mod content;
+
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+pub use content::*;
 
 use crate::credentials::{
     AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash,

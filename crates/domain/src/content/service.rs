@@ -1,0 +1,285 @@
+//! [`Content`]: the content use cases over the ports.
+
+use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use super::values::{CommentBody, CommentId, PostStatus, Slug};
+use super::{AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError};
+use crate::credentials::Principal;
+use crate::pagination::{Page, PageRequest};
+use crate::ports::{
+    AuthorFilter, Clock, CommentRepository, IdGenerator, NewComment, NewPost, PostChanges, PostQuery, PostRepository,
+    PostWriteError, ProfileRepository,
+};
+use crate::user::{UserId, Username};
+
+/// How many slugs to try before giving up: the first is the title's own, the
+/// others carry a random suffix, so a second collision is already unlikely.
+const SLUG_ATTEMPTS: usize = 5;
+
+/// The content use cases, generic over the ports they need.
+#[derive(Debug, Clone)]
+pub struct Content<P, Po, C, Cl, I> {
+    profiles: P,
+    posts: Po,
+    comments: C,
+    clock: Cl,
+    ids: I,
+}
+
+fn reader_id(reader: Option<&Principal>) -> Option<UserId> {
+    reader.map(|principal| principal.user_id)
+}
+
+/// Drafts exist only for their author, moderators and admins.
+fn can_see(post: &Post, reader: Option<&Principal>) -> bool {
+    post.summary.status == PostStatus::Published
+        || reader.is_some_and(|r| r.user_id == post.summary.author.id || r.role.can_moderate())
+}
+
+fn is_author(post: &Post, principal: &Principal) -> bool {
+    post.summary.author.id == principal.user_id
+}
+
+fn unexpected(error: PostWriteError, action: &str) -> PostError {
+    match error {
+        PostWriteError::Port(error) => error.into(),
+        PostWriteError::NotFound => PostError::NotFound,
+        PostWriteError::SlugTaken => PostError::Unknown(anyhow::anyhow!("slug taken while {action}")),
+    }
+}
+
+impl<P, Po, C, Cl, I> Content<P, Po, C, Cl, I>
+where
+    P: ProfileRepository,
+    Po: PostRepository,
+    C: CommentRepository,
+    Cl: Clock,
+    I: IdGenerator,
+{
+    /// Builds the service from its ports.
+    pub fn new(profiles: P, posts: Po, comments: C, clock: Cl, ids: I) -> Self {
+        Self { profiles, posts, comments, clock, ids }
+    }
+
+    /// The `attempt`-th candidate slug for `base`: itself, then with a random suffix.
+    fn candidate(&self, base: &Slug, attempt: usize) -> Slug {
+        if attempt == 0 {
+            return base.clone();
+        }
+        // The tail of a UUID v7 is random; six hex digits make a collision
+        // between two posts of the same title about one in sixteen million.
+        let random = self.ids.new_id().simple().to_string();
+        base.with_suffix(&random[random.len() - 6..])
+    }
+
+    async fn visible_post(&self, reader: Option<&Principal>, slug: &Slug) -> Result<Post, PostError> {
+        self.posts
+            .find_by_slug(slug, reader_id(reader))
+            .await?
+            .filter(|post| can_see(post, reader))
+            .ok_or(PostError::NotFound)
+    }
+
+    async fn reread(&self, reader: &Principal, slug: &Slug) -> Result<Post, PostError> {
+        self.posts
+            .find_by_slug(slug, Some(reader.user_id))
+            .await?
+            .ok_or_else(|| PostError::Unknown(anyhow::anyhow!("post {slug} vanished after a write")))
+    }
+
+    async fn existing_profile(&self, reader: Option<UserId>, username: &Username) -> Result<Profile, ProfileError> {
+        self.profiles.find_profile(username, reader).await?.ok_or(ProfileError::NotFound)
+    }
+
+    async fn change_follow(&self, reader: Principal, username: Username, follow: bool) -> Result<Profile, ProfileError> {
+        let profile = self.existing_profile(Some(reader.user_id), &username).await?;
+        if profile.author.id == reader.user_id {
+            return Err(ProfileError::CannotFollowSelf);
+        }
+        if follow {
+            self.profiles.follow(reader.user_id, profile.author.id, self.clock.now()).await?;
+        } else {
+            self.profiles.unfollow(reader.user_id, profile.author.id).await?;
+        }
+        self.existing_profile(Some(reader.user_id), &username).await
+    }
+}
+
+impl<P, Po, C, Cl, I> ContentService for Content<P, Po, C, Cl, I>
+where
+    P: ProfileRepository,
+    Po: PostRepository,
+    C: CommentRepository,
+    Cl: Clock,
+    I: IdGenerator,
+{
+    async fn profile(&self, reader: Option<Principal>, username: Username) -> Result<Profile, ProfileError> {
+        self.existing_profile(reader_id(reader.as_ref()), &username).await
+    }
+
+    async fn follow(&self, reader: Principal, username: Username) -> Result<Profile, ProfileError> {
+        self.change_follow(reader, username, true).await
+    }
+
+    async fn unfollow(&self, reader: Principal, username: Username) -> Result<Profile, ProfileError> {
+        self.change_follow(reader, username, false).await
+    }
+
+    async fn create_post(&self, author: Principal, draft: PostDraft) -> Result<Post, PostError> {
+        let base = Slug::from_title(&draft.title);
+        let mut post = NewPost {
+            id: super::values::PostId::new(self.ids.new_id()),
+            slug: base.clone(),
+            title: draft.title,
+            description: draft.description,
+            body: draft.body,
+            tags: draft.tags,
+            status: draft.status,
+            author_id: author.user_id,
+            created_at: self.clock.now(),
+        };
+        for attempt in 0..SLUG_ATTEMPTS {
+            post.slug = self.candidate(&base, attempt);
+            match self.posts.create(&post).await {
+                Ok(()) => return self.reread(&author, &post.slug).await,
+                Err(PostWriteError::SlugTaken) => {}
+                Err(error) => return Err(unexpected(error, "creating a post")),
+            }
+        }
+        Err(PostError::Unknown(anyhow::anyhow!("no free slug for {base} after {SLUG_ATTEMPTS} attempts")))
+    }
+
+    async fn post(&self, reader: Option<Principal>, slug: Slug) -> Result<Post, PostError> {
+        self.visible_post(reader.as_ref(), &slug).await
+    }
+
+    async fn update_post(&self, editor: Principal, slug: Slug, update: PostUpdate) -> Result<Post, PostError> {
+        let post = self.visible_post(Some(&editor), &slug).await?;
+        if !is_author(&post, &editor) {
+            return Err(PostError::Forbidden);
+        }
+        if update == PostUpdate::default() {
+            return Ok(post);
+        }
+        // The slug follows the title only when the title's own slug changes;
+        // a new title with the same words keeps links working.
+        let new_base = update
+            .title
+            .as_ref()
+            .map(Slug::from_title)
+            .filter(|base| !post.summary.slug.derives_from(base));
+        let mut changes = PostChanges {
+            title: update.title,
+            slug: None,
+            description: update.description,
+            body: update.body,
+            tags: update.tags,
+        };
+        let now = self.clock.now();
+        let Some(base) = new_base else {
+            self.posts.update(post.summary.id, &changes, now).await.map_err(|e| unexpected(e, "updating a post"))?;
+            return self.reread(&editor, &slug).await;
+        };
+        for attempt in 0..SLUG_ATTEMPTS {
+            let candidate = self.candidate(&base, attempt);
+            changes.slug = Some(candidate.clone());
+            match self.posts.update(post.summary.id, &changes, now).await {
+                Ok(()) => return self.reread(&editor, &candidate).await,
+                Err(PostWriteError::SlugTaken) => {}
+                Err(error) => return Err(unexpected(error, "updating a post")),
+            }
+        }
+        Err(PostError::Unknown(anyhow::anyhow!("no free slug for {base} after {SLUG_ATTEMPTS} attempts")))
+    }
+
+    async fn publish_post(&self, editor: Principal, slug: Slug) -> Result<Post, PostError> {
+        let post = self.visible_post(Some(&editor), &slug).await?;
+        if !is_author(&post, &editor) {
+            return Err(PostError::Forbidden);
+        }
+        if post.summary.status == PostStatus::Published {
+            return Ok(post);
+        }
+        self.posts.publish(post.summary.id, self.clock.now()).await.map_err(|e| unexpected(e, "publishing"))?;
+        self.reread(&editor, &slug).await
+    }
+
+    async fn delete_post(&self, actor: Principal, slug: Slug) -> Result<(), PostError> {
+        let post = self.visible_post(Some(&actor), &slug).await?;
+        if !is_author(&post, &actor) && !actor.role.can_moderate() {
+            return Err(PostError::Forbidden);
+        }
+        self.posts.delete(post.summary.id, self.clock.now()).await.map_err(|e| unexpected(e, "deleting"))
+    }
+
+    async fn list_posts(
+        &self,
+        reader: Option<Principal>,
+        listing: PostListing,
+    ) -> Result<Page<PostSummary>, ListPostsError> {
+        let status = listing.status.unwrap_or(PostStatus::Published);
+        let me = || reader.map(|r| AuthorFilter::Id(r.user_id)).ok_or(ListPostsError::SignInRequired);
+        let author = match (listing.author, status) {
+            (Some(AuthorSelector::Me), _) | (None, PostStatus::Draft) => Some(me()?),
+            (Some(AuthorSelector::Username(_)), PostStatus::Draft) => return Err(ListPostsError::DraftsOfOthers),
+            (Some(AuthorSelector::Username(username)), PostStatus::Published) => Some(AuthorFilter::Username(username)),
+            (None, PostStatus::Published) => None,
+        };
+        let query = PostQuery {
+            tag: listing.tag,
+            author,
+            favorited_by: listing.favorited_by,
+            search: listing.search,
+            status,
+            reader: reader_id(reader.as_ref()),
+            page: listing.page,
+        };
+        Ok(self.posts.list(&query).await?)
+    }
+
+    async fn feed(&self, reader: Principal, page: PageRequest) -> Result<Page<PostSummary>, ListPostsError> {
+        Ok(self.posts.feed(reader.user_id, page).await?)
+    }
+
+    async fn favorite(&self, reader: Principal, slug: Slug) -> Result<Post, PostError> {
+        let post = self.visible_post(Some(&reader), &slug).await?;
+        self.posts.favorite(reader.user_id, post.summary.id, self.clock.now()).await?;
+        self.reread(&reader, &slug).await
+    }
+
+    async fn unfavorite(&self, reader: Principal, slug: Slug) -> Result<Post, PostError> {
+        let post = self.visible_post(Some(&reader), &slug).await?;
+        self.posts.unfavorite(reader.user_id, post.summary.id).await?;
+        self.reread(&reader, &slug).await
+    }
+
+    async fn comments(
+        &self,
+        reader: Option<Principal>,
+        slug: Slug,
+        page: PageRequest,
+    ) -> Result<Page<Comment>, PostError> {
+        let post = self.visible_post(reader.as_ref(), &slug).await?;
+        Ok(self.comments.list(post.summary.id, reader_id(reader.as_ref()), page).await?)
+    }
+
+    async fn add_comment(&self, author: Principal, slug: Slug, body: CommentBody) -> Result<Comment, PostError> {
+        let post = self.visible_post(Some(&author), &slug).await?;
+        let comment =
+            NewComment { post_id: post.summary.id, author_id: author.user_id, body, created_at: self.clock.now() };
+        Ok(self.comments.create(&comment).await?)
+    }
+
+    async fn delete_comment(&self, actor: Principal, slug: Slug, id: CommentId) -> Result<(), PostError> {
+        let post = self.visible_post(Some(&actor), &slug).await?;
+        let comment = self.comments.find(post.summary.id, id).await?.ok_or(PostError::NotFound)?;
+        let allowed = comment.author_id == actor.user_id || is_author(&post, &actor) || actor.role.can_moderate();
+        if !allowed {
+            return Err(PostError::Forbidden);
+        }
+        Ok(self.comments.delete(id).await?)
+    }
+
+    async fn tags(&self) -> Result<Vec<TagUsage>, ListPostsError> {
+        Ok(self.posts.tags_in_use().await?)
+    }
+}

@@ -1,0 +1,277 @@
+//! Ports of the content capability: profiles and follows, posts, favourites,
+//! tags and comments.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::content::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use crate::content::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
+use crate::error::PortError;
+use crate::pagination::{Page, PageRequest, SearchTerm};
+use crate::user::{UserId, Username};
+
+/// Reads profiles and stores who follows whom.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait ProfileRepository: Send + Sync + 'static {
+    /// A profile by username with follow counts, `following` as seen by `reader`.
+    /// Deactivated accounts have no public profile.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure; an unknown username is `Ok(None)`.
+    fn find_profile(
+        &self,
+        username: &Username,
+        reader: Option<UserId>,
+    ) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
+
+    /// Records that `follower` follows `followee`; following twice changes nothing.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn follow(
+        &self,
+        follower: UserId,
+        followee: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Removes the follow, if any.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn unfollow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), PortError>> + Send;
+}
+
+/// A post to be stored, with its tags, in one write.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    /// Generated id.
+    pub id: PostId,
+    /// The slug to claim.
+    pub slug: Slug,
+    /// Title.
+    pub title: Title,
+    /// Summary.
+    pub description: Description,
+    /// Markdown body.
+    pub body: Body,
+    /// Tags in order.
+    pub tags: TagList,
+    /// Draft or published.
+    pub status: PostStatus,
+    /// The author.
+    pub author_id: UserId,
+    /// Creation time (also the publication time when created published).
+    pub created_at: DateTime<Utc>,
+}
+
+/// A partial update of a post; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostChanges {
+    /// New title.
+    pub title: Option<Title>,
+    /// New slug (when the title changed enough to need one).
+    pub slug: Option<Slug>,
+    /// New summary.
+    pub description: Option<Description>,
+    /// New body.
+    pub body: Option<Body>,
+    /// New tags, replacing the old ones (an empty list removes them all).
+    pub tags: Option<TagList>,
+}
+
+/// Failure of a post write.
+#[derive(Debug, thiserror::Error)]
+pub enum PostWriteError {
+    /// Another post, live or deleted, has the slug.
+    #[error("the slug is taken")]
+    SlugTaken,
+    /// The post does not exist or is deleted.
+    #[error("post not found")]
+    NotFound,
+    /// Infrastructure failure.
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Whose posts to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorFilter {
+    /// The author with this username.
+    Username(Username),
+    /// The author with this id (the reader's own posts).
+    Id(UserId),
+}
+
+/// Which posts to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostQuery {
+    /// Only posts carrying this tag.
+    pub tag: Option<Tag>,
+    /// Only posts by this author.
+    pub author: Option<AuthorFilter>,
+    /// Only posts favourited by this user.
+    pub favorited_by: Option<Username>,
+    /// Full-text search over title, description and body; best matches first.
+    pub search: Option<SearchTerm>,
+    /// Which status. Drafts are only ever listed with [`AuthorFilter::Id`] of the reader.
+    pub status: PostStatus,
+    /// Who is reading (for `favorited` and `following`).
+    pub reader: Option<UserId>,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// Stores and finds posts, their tags and favourites.
+///
+/// Lists MUST run a fixed number of statements whatever the page size: authors,
+/// tags, favourite state and counts are loaded in bulk, never per row. Deleted
+/// posts appear in no read. Published lists are ordered newest publication
+/// first, drafts newest creation first, ties broken by id (descending); a
+/// search orders by relevance first.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait PostRepository: Send + Sync + 'static {
+    /// Stores a post with its tags.
+    ///
+    /// # Errors
+    /// MUST return [`PostWriteError::SlugTaken`] when another post (deleted ones
+    /// included) has the slug, storing nothing.
+    fn create(&self, post: &NewPost) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+
+    /// A live (not deleted) post of any status, as seen by `reader`.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure; an unknown or deleted slug is `Ok(None)`.
+    fn find_by_slug(
+        &self,
+        slug: &Slug,
+        reader: Option<UserId>,
+    ) -> impl Future<Output = Result<Option<Post>, PortError>> + Send;
+
+    /// Applies a partial update (tags replaced atomically) and bumps `updated_at`.
+    ///
+    /// # Errors
+    /// [`PostWriteError::SlugTaken`] when a new slug is taken, storing nothing;
+    /// [`PostWriteError::NotFound`] for an unknown or deleted post.
+    fn update(
+        &self,
+        id: PostId,
+        changes: &PostChanges,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+
+    /// Marks a post published, keeping the first publication time if it had one.
+    ///
+    /// # Errors
+    /// [`PostWriteError::NotFound`] for an unknown or deleted post.
+    fn publish(&self, id: PostId, now: DateTime<Utc>) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+
+    /// Soft-deletes a post: it leaves every read, its slug stays reserved.
+    ///
+    /// # Errors
+    /// [`PostWriteError::NotFound`] for an unknown or already deleted post.
+    fn delete(&self, id: PostId, now: DateTime<Utc>) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+
+    /// Lists posts matching `query`, with the total.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn list(&self, query: &PostQuery) -> impl Future<Output = Result<Page<PostSummary>, PortError>> + Send;
+
+    /// Published posts by the authors `reader` follows, newest first.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn feed(
+        &self,
+        reader: UserId,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<PostSummary>, PortError>> + Send;
+
+    /// Records a favourite and counts it; favouriting twice changes nothing.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn favorite(
+        &self,
+        user: UserId,
+        post: PostId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Removes a favourite, if any, and uncounts it.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn unfavorite(&self, user: UserId, post: PostId) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Every tag on a published, live post with its number of posts, most used
+    /// first (ties by name).
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn tags_in_use(&self) -> impl Future<Output = Result<Vec<TagUsage>, PortError>> + Send;
+}
+
+/// A comment to store.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// The post.
+    pub post_id: PostId,
+    /// The commenter.
+    pub author_id: UserId,
+    /// The text.
+    pub body: CommentBody,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who wrote a comment, and where: what authorisation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentRecord {
+    /// The comment.
+    pub id: CommentId,
+    /// Its post.
+    pub post_id: PostId,
+    /// Its author.
+    pub author_id: UserId,
+}
+
+/// Stores and finds comments.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait CommentRepository: Send + Sync + 'static {
+    /// A post's comments, oldest first (ties by id), authors as seen by `reader`,
+    /// in a fixed number of statements.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn list(
+        &self,
+        post: PostId,
+        reader: Option<UserId>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Comment>, PortError>> + Send;
+
+    /// Stores a comment (storage assigns the id) and returns it with its author.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn create(&self, comment: &NewComment) -> impl Future<Output = Result<Comment, PortError>> + Send;
+
+    /// The comment `id` if it is on `post`.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure; otherwise `Ok(None)`.
+    fn find(
+        &self,
+        post: PostId,
+        id: CommentId,
+    ) -> impl Future<Output = Result<Option<CommentRecord>, PortError>> + Send;
+
+    /// Deletes a comment; deleting a deleted comment changes nothing.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn delete(&self, id: CommentId) -> impl Future<Output = Result<(), PortError>> + Send;
+}
