@@ -99,7 +99,11 @@ pub trait ContentService: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`ProfileError::NotFound`]; [`ProfileError::CannotFollowSelf`].
-    fn follow(&self, reader: Principal, username: Username) -> impl Future<Output = Result<Profile, ProfileError>> + Send;
+    fn follow(
+        &self,
+        reader: Principal,
+        username: Username,
+    ) -> impl Future<Output = Result<Profile, ProfileError>> + Send;
 
     /// Unfollows someone (idempotent) and returns their profile.
     ///

@@ -2,7 +2,9 @@
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
 use super::values::{CommentBody, CommentId, PostStatus, Slug};
-use super::{AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError};
+use super::{
+    AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
+};
 use crate::credentials::Principal;
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
@@ -83,14 +85,20 @@ where
         self.posts
             .find_by_slug(slug, Some(reader.user_id))
             .await?
-            .ok_or_else(|| PostError::Unknown(anyhow::anyhow!("post {slug} vanished after a write")))
+            // Deleted by someone else between the write and this read.
+            .ok_or(PostError::NotFound)
     }
 
     async fn existing_profile(&self, reader: Option<UserId>, username: &Username) -> Result<Profile, ProfileError> {
         self.profiles.find_profile(username, reader).await?.ok_or(ProfileError::NotFound)
     }
 
-    async fn change_follow(&self, reader: Principal, username: Username, follow: bool) -> Result<Profile, ProfileError> {
+    async fn change_follow(
+        &self,
+        reader: Principal,
+        username: Username,
+        follow: bool,
+    ) -> Result<Profile, ProfileError> {
         let profile = self.existing_profile(Some(reader.user_id), &username).await?;
         if profile.author.id == reader.user_id {
             return Err(ProfileError::CannotFollowSelf);
@@ -142,6 +150,9 @@ where
             match self.posts.create(&post).await {
                 Ok(()) => return self.reread(&author, &post.slug).await,
                 Err(PostWriteError::SlugTaken) => {}
+                Err(PostWriteError::NotFound) => {
+                    return Err(PostError::Unknown(anyhow::anyhow!("store reported a missing post on insert")));
+                }
                 Err(error) => return Err(unexpected(error, "creating a post")),
             }
         }
@@ -161,12 +172,13 @@ where
             return Ok(post);
         }
         // The slug follows the title only when the title's own slug changes;
-        // a new title with the same words keeps links working.
-        let new_base = update
-            .title
-            .as_ref()
-            .map(Slug::from_title)
-            .filter(|base| !post.summary.slug.derives_from(base));
+        // a new title with the same words keeps links working. Compare with the
+        // slug of the old title, not with the stored slug: `learning-rust` looks
+        // like `learning` plus a uniqueness suffix, yet retitling "Learning Rust"
+        // as "Learning" must move the slug.
+        let old_base = Slug::from_title(&post.summary.title);
+        let new_base =
+            update.title.as_ref().map(Slug::from_title).filter(|base| *base != old_base && *base != post.summary.slug);
         let mut changes = PostChanges {
             title: update.title,
             slug: None,

@@ -6,7 +6,9 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::content::model::{Comment, Post, PostSummary, Profile, TagUsage};
-use crate::content::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
+use crate::content::values::{
+    Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title,
+};
 use crate::error::PortError;
 use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::user::{UserId, Username};
