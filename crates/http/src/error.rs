@@ -10,6 +10,7 @@ use folio_domain::accounts::{
     AdminError, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, RefreshError,
     RegisterError, UpdateProfileError,
 };
+use folio_domain::content::{ListPostsError, PostError, ProfileError};
 use folio_domain::{FieldError, PortError, ValidationErrors};
 use serde::Serialize;
 
@@ -301,6 +302,44 @@ impl From<AdminError> for ApiError {
                 Self::new(ErrorCode::Conflict, "This is the last active admin; promote another admin first.")
             }
             AdminError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::NotFound => Self::not_found("No profile has this username."),
+            ProfileError::CannotFollowSelf => {
+                Self::validation(ValidationErrors::single("username", "self_follow", "You cannot follow yourself."))
+            }
+            ProfileError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<PostError> for ApiError {
+    fn from(error: PostError) -> Self {
+        match error {
+            PostError::NotFound => Self::not_found("No post or comment exists here."),
+            PostError::Forbidden => Self::new(ErrorCode::Forbidden, "You may not change this."),
+            PostError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<ListPostsError> for ApiError {
+    fn from(error: ListPostsError) -> Self {
+        match error {
+            ListPostsError::SignInRequired => {
+                Self::unauthenticated("Sign in to list your own posts or drafts (author=me, status=draft).")
+            }
+            ListPostsError::DraftsOfOthers => Self::validation(ValidationErrors::single(
+                "status",
+                "drafts_of_others",
+                "Drafts can only be listed with author=me.",
+            )),
+            ListPostsError::Unknown(error) => Self::internal(&error),
         }
     }
 }

@@ -7,6 +7,7 @@ use folio_domain::PortError;
 use folio_domain::accounts::{
     AdminError, AuthenticateError, LogInError, MockAccountService, MockUserAdminService, RegisterError, SignedIn,
 };
+use folio_domain::content::MockContentService;
 use folio_domain::credentials::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
 use folio_domain::pagination::{Page, SearchTerm};
 use folio_domain::user::{AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, Username};
@@ -17,11 +18,13 @@ use uuid::Uuid;
 struct TestServices {
     accounts: MockAccountService,
     admin: MockUserAdminService,
+    content: MockContentService,
 }
 
 impl Services for TestServices {
     type Accounts = MockAccountService;
     type UserAdmin = MockUserAdminService;
+    type Content = MockContentService;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -31,13 +34,21 @@ impl Services for TestServices {
         &self.admin
     }
 
+    fn content(&self) -> &Self::Content {
+        &self.content
+    }
+
     async fn ready(&self) -> bool {
         true
     }
 }
 
 fn services() -> TestServices {
-    TestServices { accounts: MockAccountService::new(), admin: MockUserAdminService::new() }
+    TestServices {
+        accounts: MockAccountService::new(),
+        admin: MockUserAdminService::new(),
+        content: MockContentService::new(),
+    }
 }
 
 const TOKEN: &str = "valid-token";
@@ -404,4 +415,182 @@ async fn health_answers_without_dependencies() {
     let app = app!(services());
     let response = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+mod content {
+    use folio_domain::content::model::{Author, Favorited, Following, Post, PostSummary, Profile};
+    use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, TagList, Title};
+    use folio_domain::content::{AuthorSelector, PostError, ProfileError};
+
+    use super::*;
+
+    fn author() -> Author {
+        Author {
+            id: UserId::new(Uuid::from_u128(1)),
+            username: Username::parse("alice").expect("valid"),
+            display_name: None,
+            bio: None,
+            image: None,
+            following: Following::No,
+        }
+    }
+
+    fn post() -> Post {
+        let at = Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).single().expect("valid time");
+        Post {
+            summary: PostSummary {
+                id: PostId::new(Uuid::from_u128(9)),
+                slug: Slug::parse("hello-world").expect("valid"),
+                title: Title::parse("Hello, World").expect("valid"),
+                description: Description::parse("A first post").expect("valid"),
+                tags: TagList::parse(&["rust", "web"]).expect("valid"),
+                status: PostStatus::Published,
+                author: author(),
+                favorited: Favorited::Yes,
+                favorites_count: 3,
+                created_at: at,
+                updated_at: at,
+                published_at: Some(at),
+            },
+            body: Body::parse("# Hello").expect("valid"),
+        }
+    }
+
+    fn bearer() -> (header::HeaderName, String) {
+        (header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+    }
+
+    #[actix_web::test]
+    async fn create_post_is_201_with_the_body_and_lists_leave_the_body_out() {
+        let mut services = authenticating(services(), Role::User);
+        services
+            .content
+            .expect_create_post()
+            .withf(|_, draft| {
+                draft.title.as_str() == "Hello, World"
+                    && draft.status == PostStatus::Draft
+                    && draft.tags.tags().iter().map(|t| t.as_str()).collect::<Vec<_>>() == ["rust", "web"]
+            })
+            .times(1)
+            .returning(|_, _| Box::pin(async { Ok(post()) }));
+        services.content.expect_list_posts().times(1).returning(|_, listing| {
+            Box::pin(async move { Ok(Page { items: vec![post().summary], request: listing.page, total: 1 }) })
+        });
+        let app = app!(services);
+        let request = test::TestRequest::post()
+            .uri("/api/v1/posts")
+            .insert_header(bearer())
+            .set_json(json!({"title": "Hello, World", "description": "A first post", "body": "# Hello", "tags": ["Rust", "web"]}))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body = json_body(response).await;
+        assert_eq!(body["data"]["body"], "# Hello");
+        assert_eq!(body["data"]["tags"], json!(["rust", "web"]));
+        assert_eq!(body["data"]["author"]["following"], false);
+        assert_eq!(body["data"]["favoritesCount"], 3);
+
+        let response = test::call_service(&app, test::TestRequest::get().uri("/api/v1/posts").to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json_body(response).await;
+        assert!(body["data"][0].get("body").is_none(), "lists carry no body key");
+        assert_eq!(body["meta"]["total"], 1);
+    }
+
+    #[actix_web::test]
+    async fn create_post_lists_every_missing_field() {
+        let app = app!(authenticating(services(), Role::User));
+        let request = test::TestRequest::post()
+            .uri("/api/v1/posts")
+            .insert_header(bearer())
+            .set_json(json!({"tags": vec!["x"; 11]}))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = json_body(response).await;
+        let fields: Vec<&str> =
+            body["error"]["details"].as_array().expect("details").iter().filter_map(|d| d["field"].as_str()).collect();
+        assert_eq!(fields, ["title", "description", "body"], "duplicates collapse, so 11 x is one tag");
+    }
+
+    #[actix_web::test]
+    async fn author_me_is_passed_as_the_reader_selector() {
+        let mut services = authenticating(services(), Role::User);
+        services
+            .content
+            .expect_list_posts()
+            .withf(|reader, listing| {
+                reader.is_some()
+                    && listing.author == Some(AuthorSelector::Me)
+                    && listing.status == Some(PostStatus::Draft)
+            })
+            .times(1)
+            .returning(|_, listing| {
+                Box::pin(async move { Ok(Page { items: vec![], request: listing.page, total: 0 }) })
+            });
+        let app = app!(services);
+        let request =
+            test::TestRequest::get().uri("/api/v1/posts?author=me&status=draft").insert_header(bearer()).to_request();
+        assert_eq!(test::call_service(&app, request).await.status(), StatusCode::OK);
+    }
+
+    #[actix_web::test]
+    async fn post_errors_map_to_404_and_403_and_bad_slugs_never_reach_the_service() {
+        let mut services = authenticating(services(), Role::User);
+        services.content.expect_post().times(1).returning(|_, _| Box::pin(async { Err(PostError::NotFound) }));
+        services.content.expect_delete_post().times(1).returning(|_, _| Box::pin(async { Err(PostError::Forbidden) }));
+        let app = app!(services);
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/api/v1/posts/some-draft").to_request()).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/api/v1/posts/Not%20A%20Slug").to_request()).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let request = test::TestRequest::delete().uri("/api/v1/posts/hello-world").insert_header(bearer()).to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+
+    #[actix_web::test]
+    async fn following_yourself_is_a_400_validation_error() {
+        let mut services = authenticating(services(), Role::User);
+        services
+            .content
+            .expect_follow()
+            .times(1)
+            .returning(|_, _| Box::pin(async { Err(ProfileError::CannotFollowSelf) }));
+        let app = app!(services);
+        let request =
+            test::TestRequest::post().uri("/api/v1/profiles/alice/follow").insert_header(bearer()).to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json_body(response).await["error"]["code"], "VALIDATION_ERROR");
+    }
+
+    #[actix_web::test]
+    async fn profile_has_counts_and_following() {
+        let mut services = services();
+        services.content.expect_profile().times(1).returning(|reader, _| {
+            Box::pin(async move {
+                assert!(reader.is_none());
+                Ok(Profile { author: author(), followers_count: 2, following_count: 5 })
+            })
+        });
+        let app = app!(services);
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/api/v1/profiles/alice").to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json_body(response).await;
+        assert_eq!(
+            body["data"],
+            json!({"username": "alice", "displayName": null, "bio": null, "image": null, "following": false, "followersCount": 2, "followingCount": 5})
+        );
+    }
+
+    #[actix_web::test]
+    async fn feed_requires_authentication() {
+        let app = app!(services());
+        let response = test::call_service(&app, test::TestRequest::get().uri("/api/v1/posts/feed").to_request()).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
 }

@@ -56,6 +56,18 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `connect_timeout` is zero, [`DatabaseError::Pool`] if the pool rejects its
 /// configuration.
 pub fn build_pool(settings: &PoolSettings) -> Result<PgPool, DatabaseError> {
+    build_pool_with_hook(settings, None)
+}
+
+/// Runs on every new pooled connection once it is set up; the `testing`
+/// module uses it to instrument connections.
+pub(crate) type ConnectionHook = Arc<dyn Fn(&mut AsyncPgConnection) + Send + Sync>;
+
+/// [`build_pool`], with `on_connect` run on each new connection after its setup.
+pub(crate) fn build_pool_with_hook(
+    settings: &PoolSettings,
+    on_connect: Option<ConnectionHook>,
+) -> Result<PgPool, DatabaseError> {
     if settings.max_connections == 0 {
         return Err(DatabaseError::InvalidSettings("max_connections must be at least 1"));
     }
@@ -71,12 +83,16 @@ pub fn build_pool(settings: &PoolSettings) -> Result<PgPool, DatabaseError> {
     manager_config.custom_setup = Box::new(move |_unused_url| {
         let config = Arc::clone(&config);
         let set_statement_timeout = set_statement_timeout.clone();
+        let on_connect = on_connect.clone();
         Box::pin(async move {
             let mut connection = connect(&config).await?;
             connection
                 .batch_execute(&set_statement_timeout)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            if let Some(on_connect) = on_connect {
+                on_connect(&mut connection);
+            }
             Ok(connection)
         })
     });

@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+mod comments;
 mod connection;
 mod error;
 mod migrations;
+mod posts;
+mod profiles;
 mod schema;
 mod sessions;
 mod users;
@@ -10,8 +13,11 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use comments::PgCommentRepository;
 pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use migrations::run_migrations;
+pub use posts::PgPostRepository;
+pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionStore;
 pub use users::PgUserRepository;

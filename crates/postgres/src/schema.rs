@@ -41,7 +41,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Who follows whom (`00000000000002_create_content`).
+    follows (follower_id, followee_id) {
+        follower_id -> Uuid,
+        followee_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Posts, drafts and soft-deleted ones included. The generated `search`
+    /// tsvector column is left out: nothing writes it, and the one place that
+    /// reads it (the full-text filter and rank) uses SQL fragments with binds.
+    posts (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        body -> Text,
+        tags -> Array<Text>,
+        status -> Text,
+        author_id -> Uuid,
+        favorites_count -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Who favourited which post.
+    favorites (user_id, post_id) {
+        user_id -> Uuid,
+        post_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Comments on posts; ids are assigned by the database.
+    comments (id) {
+        id -> BigInt,
+        post_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(favorites -> posts (post_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comments -> users (author_id));
+// follows references users twice (follower and followee), so it has no
+// joinable!: its joins name their ON clause.
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens);
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, follows, posts, favorites, comments);

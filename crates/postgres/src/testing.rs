@@ -11,17 +11,23 @@
 //! the `postgres` database as a user allowed to create databases), by default
 //! `postgres://postgres@127.0.0.1:5432/postgres`. Without a reachable server
 //! the tests fail; they never skip.
+//!
+//! [`TestDatabase::logged_pool`] gives a pool whose connections record every
+//! statement they send ([`StatementLog`]), so that a test can prove that a
+//! list runs the same number of statements whatever its page size.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::sql_types::BigInt;
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::connection::{
-    PgPool, PoolSettings, build_pool, connect_for_setup, create_database, database_exists, maintenance_config,
-    parse_url, quote_identifier,
+    ConnectionHook, PgPool, PoolSettings, build_pool, build_pool_with_hook, connect_for_setup, create_database,
+    database_exists, maintenance_config, parse_url, quote_identifier,
 };
 use crate::migrations::run_migrations;
 
@@ -81,14 +87,8 @@ impl TestDatabase {
         drop(maintenance);
 
         let url = SecretString::from(with_database(server_url.expose_secret(), &name));
-        let pool = build_pool(&PoolSettings {
-            url: url.clone(),
-            max_connections: 8,
-            wait_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            statement_timeout: Duration::from_secs(30),
-        })
-        .unwrap_or_else(|error| panic!("could not build a pool for {name}: {error}"));
+        let pool = build_pool(&pool_settings(&url))
+            .unwrap_or_else(|error| panic!("could not build a pool for {name}: {error}"));
 
         Self { name, url, pool, server }
     }
@@ -106,6 +106,74 @@ impl TestDatabase {
     /// A pool of connections to this database (clones share it).
     pub fn pool(&self) -> PgPool {
         self.pool.clone()
+    }
+
+    /// A new pool of connections to this database, configured like
+    /// [`TestDatabase::pool`], whose connections record every statement they
+    /// send in the returned log. For tests that count statements; the log is
+    /// per pool, so tests running in parallel do not disturb each other.
+    ///
+    /// # Panics
+    /// When the pool cannot be built (it never connects here).
+    pub fn logged_pool(&self) -> (PgPool, StatementLog) {
+        let log = StatementLog::default();
+        let recorder_log = log.clone();
+        let hook: ConnectionHook = Arc::new(move |connection: &mut AsyncPgConnection| {
+            connection.set_instrumentation(Recorder(recorder_log.clone()))
+        });
+        let pool = build_pool_with_hook(&pool_settings(&self.url), Some(hook))
+            .unwrap_or_else(|error| panic!("could not build a pool for {}: {error}", self.name));
+        (pool, log)
+    }
+}
+
+fn pool_settings(url: &SecretString) -> PoolSettings {
+    PoolSettings {
+        url: url.clone(),
+        max_connections: 8,
+        wait_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(30),
+    }
+}
+
+/// The SQL statements sent over the connections of a [`TestDatabase::logged_pool`],
+/// in the order they were sent: queries, `BEGIN`/`COMMIT`, and the pool's
+/// check of a connection when it is handed out (`SELECT $1`), that is, every
+/// round trip that runs a statement. Connection set-up is not recorded.
+#[derive(Debug, Clone, Default)]
+pub struct StatementLog(Arc<Mutex<Vec<String>>>);
+
+impl StatementLog {
+    /// Takes the statements recorded so far, leaving the log empty. Bind
+    /// values are left out, so that a statement reads the same whatever its
+    /// parameters.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn record(&self, statement: String) {
+        self.lock().push(statement);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        // A test that panicked while holding the lock has failed anyway; the
+        // statements it recorded are still worth showing.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Diesel's per-connection instrumentation, writing into a shared log.
+struct Recorder(StatementLog);
+
+impl Instrumentation for Recorder {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let text = query.to_string();
+            // Diesel shows a statement as `<sql> -- binds: [...]`.
+            let sql = text.split_once(" -- binds: ").map_or(text.as_str(), |(sql, _binds)| sql);
+            self.0.record(sql.to_owned());
+        }
     }
 }
 

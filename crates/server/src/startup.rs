@@ -9,8 +9,11 @@ use actix_web::{HttpServer, web};
 use anyhow::Context as _;
 use folio_auth::{BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator};
 use folio_domain::accounts::Accounts;
+use folio_domain::content::Content;
 use folio_http::HttpSettings;
-use folio_postgres::{PgPool, PgSessionStore, PgUserRepository};
+use folio_postgres::{
+    PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository,
+};
 
 use crate::settings::Settings;
 
@@ -18,9 +21,14 @@ use crate::settings::Settings;
 pub type AccountServices =
     Accounts<PgUserRepository, PgSessionStore, BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator>;
 
+/// The content services as the binary builds them.
+pub type ContentServices =
+    Content<PgProfileRepository, PgPostRepository, PgCommentRepository, SystemClock, UuidV7Generator>;
+
 /// The services the HTTP adapter calls.
 pub struct AppServices {
     accounts: AccountServices,
+    content: ContentServices,
     pool: PgPool,
 }
 
@@ -33,6 +41,7 @@ impl std::fmt::Debug for AppServices {
 impl folio_http::Services for AppServices {
     type Accounts = AccountServices;
     type UserAdmin = AccountServices;
+    type Content = ContentServices;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -40,6 +49,10 @@ impl folio_http::Services for AppServices {
 
     fn user_admin(&self) -> &Self::UserAdmin {
         &self.accounts
+    }
+
+    fn content(&self) -> &Self::Content {
+        &self.content
     }
 
     async fn ready(&self) -> bool {
@@ -100,7 +113,14 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         prepare_database(settings).await?;
         let (accounts, pool) = build_accounts(settings)?;
-        let services = web::Data::new(AppServices { accounts, pool });
+        let content = Content::new(
+            PgProfileRepository::new(pool.clone()),
+            PgPostRepository::new(pool.clone()),
+            PgCommentRepository::new(pool.clone()),
+            SystemClock,
+            UuidV7Generator,
+        );
+        let services = web::Data::new(AppServices { accounts, content, pool });
         let http = HttpSettings { body_limit: settings.server.body_limit_bytes };
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener =

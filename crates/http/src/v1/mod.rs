@@ -1,7 +1,10 @@
 //! The native API under `/api/v1`.
 
 mod auth;
+mod content_dto;
 mod dto;
+mod posts;
+mod profiles;
 mod users;
 
 use actix_web::{Resource, web};
@@ -36,5 +39,36 @@ pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
                 .route(web::patch().to(users::change_role::<S>)),
         )
         .service(resource("/users/{id}/deactivate", "POST").route(web::post().to(users::deactivate::<S>)))
-        .service(resource("/users/{id}/reactivate", "POST").route(web::post().to(users::reactivate::<S>)));
+        .service(resource("/users/{id}/reactivate", "POST").route(web::post().to(users::reactivate::<S>)))
+        .service(resource("/profiles/{username}", "GET").route(web::get().to(profiles::get::<S>)))
+        .service(
+            resource("/profiles/{username}/follow", "POST, DELETE")
+                .route(web::post().to(profiles::follow::<S>))
+                .route(web::delete().to(profiles::unfollow::<S>)),
+        )
+        .service(
+            resource("/posts", "GET, POST")
+                .route(web::get().to(posts::list::<S>))
+                .route(web::post().to(posts::create::<S>)),
+        )
+        .service(resource("/posts/feed", "GET").route(web::get().to(posts::feed::<S>)))
+        .service(
+            resource("/posts/{slug}", "GET, PATCH, DELETE")
+                .route(web::get().to(posts::get::<S>))
+                .route(web::patch().to(posts::update::<S>))
+                .route(web::delete().to(posts::delete::<S>)),
+        )
+        .service(resource("/posts/{slug}/publish", "POST").route(web::post().to(posts::publish::<S>)))
+        .service(
+            resource("/posts/{slug}/favorite", "POST, DELETE")
+                .route(web::post().to(posts::favorite::<S>))
+                .route(web::delete().to(posts::unfavorite::<S>)),
+        )
+        .service(
+            resource("/posts/{slug}/comments", "GET, POST")
+                .route(web::get().to(posts::comments::<S>))
+                .route(web::post().to(posts::add_comment::<S>)),
+        )
+        .service(resource("/posts/{slug}/comments/{id}", "DELETE").route(web::delete().to(posts::delete_comment::<S>)))
+        .service(resource("/tags", "GET").route(web::get().to(posts::tags::<S>)));
 }

@@ -5,7 +5,7 @@ use folio_domain::ValidationErrors;
 use folio_domain::accounts::{AccountService, PasswordChange, UserAdminService};
 use folio_domain::credentials::{Password, PasswordAttempt};
 use folio_domain::error::FieldProblem;
-use folio_domain::pagination::{PageRequest, SearchTerm};
+use folio_domain::pagination::SearchTerm;
 use folio_domain::ports::UserQuery;
 use folio_domain::user::{Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, UserId, Username};
 use serde::Deserialize;
@@ -122,7 +122,6 @@ pub(crate) async fn change_password<S: Services>(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     page: Option<u32>,
     limit: Option<u32>,
@@ -132,11 +131,7 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     fn try_into_domain(self) -> Result<UserQuery, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let page = PageRequest::new(self.page, self.limit);
-        let page = match page {
-            Ok(page) => Some(page),
-            Err(problem) => errors.check(problem.parameter(), Err::<PageRequest, _>(problem)),
-        };
+        let page = super::posts::page_request(&mut errors, self.page, self.limit);
         let search = self.q.and_then(|q| errors.check("q", SearchTerm::parse(&q)).flatten());
         match page {
             Some(page) if errors.is_empty() => Ok(UserQuery { search, page }),

@@ -1,10 +1,16 @@
 //! Builders for the values the tests store.
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use folio_domain::content::model::PostSummary;
+use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, TagList, Title};
 use folio_domain::credentials::{PasswordHash, RefreshTokenHash, SessionId};
-use folio_domain::ports::{NewRefreshToken, NewSession, NewUser, SessionStore};
+use folio_domain::pagination::{Page, PageRequest};
+use folio_domain::ports::{
+    NewPost, NewRefreshToken, NewSession, NewUser, PostQuery, PostRepository, SessionStore, UserRepository,
+};
 use folio_domain::user::{Email, Role, UserId, Username};
-use folio_postgres::PgSessionStore;
+use folio_postgres::testing::TestDatabase;
+use folio_postgres::{PgPostRepository, PgSessionStore, PgUserRepository};
 use uuid::Uuid;
 
 /// Now, at the database's precision (microseconds), so that a value read back
@@ -62,4 +68,68 @@ pub(crate) async fn start_session_with_ttl(
     let session = NewSession { id: SessionId::new(Uuid::now_v7()), user_id, refresh_token, created_at: now() };
     store.start(&session).await.expect("the session starts");
     (session.id, hash)
+}
+
+/// Stores a user named `username` and returns their id.
+pub(crate) async fn create_user(db: &TestDatabase, username: &str) -> UserId {
+    let user = new_user(username);
+    PgUserRepository::new(db.pool()).create(&user, None).await.expect("the user is stored");
+    user.id
+}
+
+/// Tags from literals.
+pub(crate) fn tags(names: &[&str]) -> TagList {
+    TagList::parse(names).expect("valid tags")
+}
+
+/// A post by `author` titled `title` (slug derived from it), created (and,
+/// when published, published) at `at`, without tags.
+pub(crate) fn new_post(author: UserId, title: &str, status: PostStatus, at: DateTime<Utc>) -> NewPost {
+    let title = Title::parse(title).expect("a valid title");
+    NewPost {
+        id: PostId::new(Uuid::now_v7()),
+        slug: Slug::from_title(&title),
+        description: Description::parse(&format!("About {}", title.as_str())).expect("a valid description"),
+        body: Body::parse(&format!("The body of {}.", title.as_str())).expect("a valid body"),
+        title,
+        tags: TagList::default(),
+        status,
+        author_id: author,
+        created_at: at,
+    }
+}
+
+/// Stores a published post created at `at` and returns it.
+pub(crate) async fn publish_post(posts: &PgPostRepository, author: UserId, title: &str, at: DateTime<Utc>) -> NewPost {
+    let post = new_post(author, title, PostStatus::Published, at);
+    posts.create(&post).await.expect("the post is stored");
+    post
+}
+
+/// A page request.
+pub(crate) fn page(page: u32, limit: u32) -> PageRequest {
+    PageRequest::new(Some(page), Some(limit)).expect("a valid page")
+}
+
+/// A query for published posts, first page of 20, with no filter.
+pub(crate) fn published(reader: Option<UserId>) -> PostQuery {
+    PostQuery {
+        tag: None,
+        author: None,
+        favorited_by: None,
+        search: None,
+        status: PostStatus::Published,
+        reader,
+        page: page(1, 20),
+    }
+}
+
+/// The slugs of a page, in order.
+pub(crate) fn slugs(page: &Page<PostSummary>) -> Vec<&str> {
+    page.items.iter().map(|post| post.slug.as_str()).collect()
+}
+
+/// A username from a literal.
+pub(crate) fn username(name: &str) -> Username {
+    Username::parse(name).expect("a valid username")
 }

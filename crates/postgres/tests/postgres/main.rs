@@ -1,8 +1,12 @@
 //! folio-postgres against a real PostgreSQL: every test gets its own database
 //! (see `folio_postgres::testing`), so they run in parallel.
 
+mod comments;
 mod fixtures;
 mod migrations;
 mod pool;
+mod posts;
+mod profiles;
 mod sessions;
+mod statement_count;
 mod users;

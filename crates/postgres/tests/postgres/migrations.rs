@@ -14,6 +14,9 @@ use crate::fixtures::new_user;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
+/// Every table the migrations create.
+const TABLES: [&str; 7] = ["users", "sessions", "refresh_tokens", "follows", "posts", "favorites", "comments"];
+
 #[derive(QueryableByName)]
 struct Present {
     #[diesel(sql_type = Bool)]
@@ -41,14 +44,14 @@ async fn reverting_every_migration_leaves_no_tables_and_they_apply_again() {
     .await
     .expect("the task ran");
 
-    for table in ["users", "sessions", "refresh_tokens"] {
+    for table in TABLES {
         assert!(!relation_exists(&mut connection, table).await, "{table} is dropped");
     }
     drop(connection);
 
     run_migrations(&db.url()).await.expect("every up.sql runs again");
     let mut connection = AsyncPgConnection::establish(db.url().expose_secret()).await.expect("connected");
-    for table in ["users", "sessions", "refresh_tokens"] {
+    for table in TABLES {
         assert!(relation_exists(&mut connection, table).await, "{table} is back");
     }
     PgUserRepository::new(db.pool()).create(&new_user("alice"), None).await.expect("the schema works");

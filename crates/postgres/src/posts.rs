@@ -1,0 +1,526 @@
+//! [`PgPostRepository`]: posts with their tags in `posts`, favourites in
+//! `favorites`.
+//!
+//! Reads join the author and answer "did the reader favourite it" and "does
+//! the reader follow its author" with correlated `EXISTS` subqueries, so a
+//! post, or a whole page of them, is one statement; a list adds one `COUNT`.
+//! Tags live in the post row (an ordered `text[]`) and the favourites count is
+//! a column kept in step with `favorites`, so nothing is ever loaded per row.
+//! Soft-deleted posts (`deleted_at` set) are filtered out of every read.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::{AsSelect, auto_type, case_when, exists, sql};
+use diesel::expression::{SqlLiteral, UncheckedBind};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{BigInt, Bool, Float, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use folio_domain::PortError;
+use folio_domain::content::model::{Favorited, Post, PostSummary, TagUsage};
+use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
+use folio_domain::pagination::{Page, PageRequest, SearchTerm};
+use folio_domain::ports::{AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
+use folio_domain::user::{UserId, Username};
+use uuid::Uuid;
+
+use crate::connection::PgPool;
+use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::profiles::{AuthorRow, count, reader_or_nil};
+use crate::schema::{favorites, follows, posts, users};
+
+/// The unique constraint on `posts.slug` (deleted posts included).
+const SLUG_KEY: &str = "posts_slug_key";
+
+/// [`PostRepository`] on PostgreSQL.
+#[derive(Clone)]
+pub struct PgPostRepository {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgPostRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPostRepository").field("pool", &self.pool.status()).finish()
+    }
+}
+
+impl PgPostRepository {
+    /// A repository using connections from `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+/// A `posts` row without the body, which lists never need.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = posts, check_for_backend(Pg))]
+struct SummaryRow {
+    id: Uuid,
+    slug: String,
+    title: String,
+    description: String,
+    tags: Vec<String>,
+    status: String,
+    favorites_count: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+/// A post as listed: the row, its author, and the reader's favourite and follow.
+type SummaryWithAuthor = (SummaryRow, AuthorRow, bool, bool);
+
+/// A whole post, in [`post_columns`]' order.
+type PostWithAuthor = (SummaryRow, String, AuthorRow, bool, bool);
+
+impl SummaryRow {
+    fn into_summary(self, author: AuthorRow, favorited: bool, following: bool) -> Result<PostSummary, PortError> {
+        Ok(PostSummary {
+            id: PostId::new(self.id),
+            slug: Slug::parse(&self.slug).map_err(invalid_stored("posts.slug"))?,
+            title: Title::parse(&self.title).map_err(invalid_stored("posts.title"))?,
+            description: Description::parse(&self.description).map_err(invalid_stored("posts.description"))?,
+            tags: TagList::parse(&self.tags).map_err(invalid_stored("posts.tags"))?,
+            status: PostStatus::parse(&self.status).map_err(invalid_stored("posts.status"))?,
+            author: author.into_author(following)?,
+            favorited: Favorited::from(favorited),
+            favorites_count: count(self.favorites_count, "negative favourites count")?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+        })
+    }
+}
+
+fn into_summary((row, author, favorited, following): SummaryWithAuthor) -> Result<PostSummary, PortError> {
+    row.into_summary(author, favorited, following)
+}
+
+fn into_post((row, body, author, favorited, following): PostWithAuthor) -> Result<Post, PortError> {
+    Ok(Post {
+        summary: row.into_summary(author, favorited, following)?,
+        body: Body::parse(&body).map_err(invalid_stored("posts.body"))?,
+    })
+}
+
+/// A summary, its author and the reader's state, for a query over posts
+/// joined to their authors.
+#[auto_type]
+fn summary_columns(reader: Uuid) -> _ {
+    let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
+    let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
+    (
+        summary,
+        author,
+        exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
+        exists(
+            follows::table.filter(follows::follower_id.eq(reader)).filter(follows::followee_id.eq(posts::author_id)),
+        ),
+    )
+}
+
+/// As [`summary_columns`], with the body.
+#[auto_type]
+fn post_columns(reader: Uuid) -> _ {
+    let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
+    let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
+    (
+        summary,
+        posts::body,
+        author,
+        exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
+        exists(
+            follows::table.filter(follows::follower_id.eq(reader)).filter(follows::followee_id.eq(posts::author_id)),
+        ),
+    )
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = posts)]
+struct NewPostRow<'a> {
+    id: Uuid,
+    slug: &'a str,
+    title: &'a str,
+    description: &'a str,
+    body: &'a str,
+    tags: Vec<&'a str>,
+    status: &'static str,
+    author_id: Uuid,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> From<&'a NewPost> for NewPostRow<'a> {
+    fn from(post: &'a NewPost) -> Self {
+        Self {
+            id: post.id.as_uuid(),
+            slug: post.slug.as_str(),
+            title: post.title.as_str(),
+            description: post.description.as_str(),
+            body: post.body.as_str(),
+            tags: tag_names(&post.tags),
+            status: post.status.as_str(),
+            author_id: post.author_id.as_uuid(),
+            created_at: post.created_at,
+            updated_at: post.created_at,
+            published_at: (post.status == PostStatus::Published).then_some(post.created_at),
+        }
+    }
+}
+
+/// The columns an update writes; Diesel leaves `None` fields out of the `SET`
+/// list, and `updated_at` keeps it from ever being empty.
+#[derive(AsChangeset)]
+#[diesel(table_name = posts)]
+struct PostChangeset<'a> {
+    title: Option<&'a str>,
+    slug: Option<&'a str>,
+    description: Option<&'a str>,
+    body: Option<&'a str>,
+    tags: Option<Vec<&'a str>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> PostChangeset<'a> {
+    fn new(changes: &'a PostChanges, now: DateTime<Utc>) -> Self {
+        Self {
+            title: changes.title.as_ref().map(Title::as_str),
+            slug: changes.slug.as_ref().map(Slug::as_str),
+            description: changes.description.as_ref().map(Description::as_str),
+            body: changes.body.as_ref().map(Body::as_str),
+            tags: changes.tags.as_ref().map(tag_names),
+            updated_at: now,
+        }
+    }
+}
+
+fn tag_names(tags: &TagList) -> Vec<&str> {
+    tags.tags().iter().map(Tag::as_str).collect()
+}
+
+fn write_failed(action: &'static str) -> impl FnOnce(DieselError) -> PostWriteError {
+    move |error| match &error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name() == Some(SLUG_KEY) =>
+        {
+            PostWriteError::SlugTaken
+        }
+        _ => PostWriteError::Port(query_failed(action)(error)),
+    }
+}
+
+fn offset_of(page: PageRequest) -> Result<i64, PortError> {
+    i64::try_from(page.offset())
+        .map_err(|error| PortError::Unknown(anyhow::Error::new(error).context("page offset out of range")))
+}
+
+/// Which posts a list or the feed asks for.
+struct Selection<'a> {
+    status: PostStatus,
+    tag: Option<&'a Tag>,
+    author: Option<&'a AuthorFilter>,
+    favorited_by: Option<&'a Username>,
+    search: Option<&'a SearchTerm>,
+    /// Only posts whose author this user follows (the feed).
+    followed_by: Option<UserId>,
+}
+
+impl<'a> Selection<'a> {
+    fn of(query: &'a PostQuery) -> Self {
+        Self {
+            status: query.status,
+            tag: query.tag.as_ref(),
+            author: query.author.as_ref(),
+            favorited_by: query.favorited_by.as_ref(),
+            search: query.search.as_ref(),
+            followed_by: None,
+        }
+    }
+
+    fn feed(reader: UserId) -> Self {
+        Self {
+            status: PostStatus::Published,
+            tag: None,
+            author: None,
+            favorited_by: None,
+            search: None,
+            followed_by: Some(reader),
+        }
+    }
+}
+
+// `users` as the favouriter in the `favoritedBy` filter, whose outer query
+// already has `users` as the author.
+diesel::alias! {
+    const FAVORITER: Alias<Favoriter> = users as favoriter;
+}
+
+type PostsWithAuthors = diesel::dsl::InnerJoin<posts::table, users::table>;
+
+/// `posts.search` matches the web-search-style query `term` (quoted phrases,
+/// `or`, `-word`). `term` is bound, never spliced into the SQL.
+fn search_matches(term: &str) -> SqlFragment<Bool> {
+    sql::<Bool>("posts.search @@ websearch_to_tsquery('english', ").bind::<Text, _>(term.to_owned()).sql(")")
+}
+
+/// How relevant a post is to the web-search-style query `term`. `ts_rank`
+/// weighs the A/B/C labels of the search column, so a title match outranks a
+/// description match, which outranks a body match.
+fn search_rank(term: &str) -> SqlFragment<Float> {
+    sql::<Float>("ts_rank(posts.search, websearch_to_tsquery('english', ").bind::<Text, _>(term.to_owned()).sql("))")
+}
+
+/// `<sql> $1 <sql>`: an SQL fragment around one bound text.
+type SqlFragment<T> = SqlLiteral<T, UncheckedBind<SqlLiteral<T>, diesel::dsl::AsExprOf<String, Text>>>;
+
+/// `posts.status = 'published'` (or `'draft'`) with the status written into
+/// the SQL rather than bound: the partial indexes are defined for those
+/// literals, and a plan made for a bound `$1` (a generic plan of a prepared
+/// statement) could not use them. The text comes from a closed enum, never
+/// from input.
+fn status_is(status: PostStatus) -> diesel::dsl::Eq<posts::status, SqlLiteral<Text>> {
+    posts::status.eq(sql::<Text>(match status {
+        PostStatus::Published => "'published'",
+        PostStatus::Draft => "'draft'",
+    }))
+}
+
+/// The live posts a selection asks for, joined to their authors, as a fresh
+/// boxed query (a list runs it twice: once for the page, once to count).
+/// Every filter is a `WHERE` condition, so neither statement depends on the
+/// page size.
+fn matching(selection: &Selection<'_>) -> diesel::dsl::IntoBoxed<'static, PostsWithAuthors, Pg> {
+    let mut query = posts::table
+        .inner_join(users::table)
+        .filter(posts::deleted_at.is_null())
+        .filter(status_is(selection.status))
+        .into_boxed();
+    if let Some(tag) = selection.tag {
+        query = query.filter(posts::tags.contains(vec![tag.as_str().to_owned()]));
+    }
+    match selection.author {
+        Some(AuthorFilter::Username(username)) => {
+            query = query.filter(users::username.eq(username.as_str().to_owned()))
+        }
+        Some(AuthorFilter::Id(id)) => query = query.filter(posts::author_id.eq(id.as_uuid())),
+        None => {}
+    }
+    if let Some(username) = selection.favorited_by {
+        // The outer query's `users` is the author; the favouriter is another
+        // row of it, under an alias.
+        let favoriter = FAVORITER
+            .filter(FAVORITER.field(users::username).eq(username.as_str().to_owned()))
+            .select(FAVORITER.field(users::id));
+        query = query.filter(exists(
+            favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq_any(favoriter)),
+        ));
+    }
+    if let Some(term) = selection.search {
+        query = query.filter(search_matches(term.as_str()));
+    }
+    if let Some(reader) = selection.followed_by {
+        let followees = follows::table.filter(follows::follower_id.eq(reader.as_uuid())).select(follows::followee_id);
+        query = query.filter(posts::author_id.eq_any(followees));
+    }
+    query
+}
+
+impl PgPostRepository {
+    /// One page of a selection and the total: two statements, whatever the page size.
+    async fn page_of(
+        &self,
+        selection: &Selection<'_>,
+        reader: Option<UserId>,
+        page: PageRequest,
+    ) -> Result<Page<PostSummary>, PortError> {
+        let offset = offset_of(page)?;
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+
+        let mut rows = matching(selection).select(summary_columns(reader_or_nil(reader)));
+        if let Some(term) = selection.search {
+            // Best match first; the usual order breaks ties.
+            rows = rows.order_by(search_rank(term.as_str()).desc());
+        }
+        rows = match selection.status {
+            PostStatus::Published => rows.then_order_by((posts::published_at.desc(), posts::id.desc())),
+            PostStatus::Draft => rows.then_order_by((posts::created_at.desc(), posts::id.desc())),
+        };
+        let rows: Vec<SummaryWithAuthor> = rows
+            .limit(i64::from(page.limit()))
+            .offset(offset)
+            .load(&mut connection)
+            .await
+            .map_err(query_failed("listing posts"))?;
+        let total: i64 =
+            matching(selection).count().get_result(&mut connection).await.map_err(query_failed("counting posts"))?;
+
+        let items = rows.into_iter().map(into_summary).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, request: page, total: count(total, "negative post count")? })
+    }
+}
+
+#[derive(QueryableByName)]
+struct TagCountRow {
+    #[diesel(sql_type = Text)]
+    tag: String,
+    #[diesel(sql_type = BigInt)]
+    posts_count: i64,
+}
+
+impl PostRepository for PgPostRepository {
+    #[tracing::instrument(name = "db.posts.create", skip_all, fields(post_id = %post.id))]
+    async fn create(&self, post: &NewPost) -> Result<(), PostWriteError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        // Tags are a column of the row, so the post and its tags are one
+        // INSERT: atomic without a transaction.
+        diesel::insert_into(posts::table)
+            .values(NewPostRow::from(post))
+            .execute(&mut connection)
+            .await
+            .map_err(write_failed("creating a post"))?;
+        Ok(())
+    }
+
+    async fn find_by_slug(&self, slug: &Slug, reader: Option<UserId>) -> Result<Option<Post>, PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let row: Option<PostWithAuthor> = posts::table
+            .inner_join(users::table)
+            .filter(posts::slug.eq(slug.as_str()))
+            .filter(posts::deleted_at.is_null())
+            .select(post_columns(reader_or_nil(reader)))
+            .first(&mut connection)
+            .await
+            .optional()
+            .map_err(query_failed("finding a post by slug"))?;
+        row.map(into_post).transpose()
+    }
+
+    #[tracing::instrument(name = "db.posts.update", skip_all, fields(post_id = %id))]
+    async fn update(&self, id: PostId, changes: &PostChanges, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+            .set(PostChangeset::new(changes, now))
+            .execute(&mut connection)
+            .await
+            .map_err(write_failed("updating a post"))?;
+        if updated == 0 {
+            return Err(PostWriteError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "db.posts.publish", skip_all, fields(post_id = %id))]
+    async fn publish(&self, id: PostId, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        // COALESCE(published_at, now): the first publication time is kept.
+        let first_publication = case_when(posts::published_at.is_null(), Some(now).into_sql::<Nullable<Timestamptz>>())
+            .otherwise(posts::published_at);
+        let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+            .set((
+                posts::status.eq(PostStatus::Published.as_str()),
+                posts::published_at.eq(first_publication),
+                posts::updated_at.eq(now),
+            ))
+            .execute(&mut connection)
+            .await
+            .map_err(write_failed("publishing a post"))?;
+        if updated == 0 {
+            return Err(PostWriteError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "db.posts.delete", skip_all, fields(post_id = %id))]
+    async fn delete(&self, id: PostId, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let deleted = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+            .set(posts::deleted_at.eq(now))
+            .execute(&mut connection)
+            .await
+            .map_err(write_failed("deleting a post"))?;
+        if deleted == 0 {
+            return Err(PostWriteError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list(&self, query: &PostQuery) -> Result<Page<PostSummary>, PortError> {
+        self.page_of(&Selection::of(query), query.reader, query.page).await
+    }
+
+    async fn feed(&self, reader: UserId, page: PageRequest) -> Result<Page<PostSummary>, PortError> {
+        self.page_of(&Selection::feed(reader), Some(reader), page).await
+    }
+
+    #[tracing::instrument(name = "db.favorites.favorite", skip_all, fields(user_id = %user, post_id = %post))]
+    async fn favorite(&self, user: UserId, post: PostId, now: DateTime<Utc>) -> Result<(), PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        connection
+            .transaction(async |connection| {
+                // A concurrent favourite of the same pair waits on the primary
+                // key and then inserts nothing, so exactly one of them counts.
+                let inserted = diesel::insert_into(favorites::table)
+                    .values((
+                        favorites::user_id.eq(user.as_uuid()),
+                        favorites::post_id.eq(post.as_uuid()),
+                        favorites::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(connection)
+                    .await?;
+                if inserted > 0 {
+                    diesel::update(posts::table.find(post.as_uuid()))
+                        .set(posts::favorites_count.eq(posts::favorites_count + 1))
+                        .execute(connection)
+                        .await?;
+                }
+                Ok::<_, DieselError>(())
+            })
+            .await
+            .map_err(query_failed("favouriting a post"))
+    }
+
+    #[tracing::instrument(name = "db.favorites.unfavorite", skip_all, fields(user_id = %user, post_id = %post))]
+    async fn unfavorite(&self, user: UserId, post: PostId) -> Result<(), PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        connection
+            .transaction(async |connection| {
+                // Of two concurrent deletes of one row, the second waits for
+                // the first and then deletes nothing, so only one uncounts.
+                let deleted =
+                    diesel::delete(favorites::table.find((user.as_uuid(), post.as_uuid()))).execute(connection).await?;
+                if deleted > 0 {
+                    diesel::update(posts::table.find(post.as_uuid()))
+                        .set(posts::favorites_count.eq(posts::favorites_count - 1))
+                        .execute(connection)
+                        .await?;
+                }
+                Ok::<_, DieselError>(())
+            })
+            .await
+            .map_err(query_failed("unfavouriting a post"))
+    }
+
+    async fn tags_in_use(&self) -> Result<Vec<TagUsage>, PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let rows: Vec<TagCountRow> = diesel::sql_query(
+            "SELECT tag, count(*) AS posts_count \
+             FROM posts CROSS JOIN LATERAL unnest(posts.tags) AS t(tag) \
+             WHERE posts.status = 'published' AND posts.deleted_at IS NULL \
+             GROUP BY tag \
+             ORDER BY posts_count DESC, tag",
+        )
+        .load(&mut connection)
+        .await
+        .map_err(query_failed("counting tags"))?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(TagUsage {
+                    tag: Tag::parse(&row.tag).map_err(invalid_stored("posts.tags"))?,
+                    posts_count: count(row.posts_count, "negative tag count")?,
+                })
+            })
+            .collect()
+    }
+}

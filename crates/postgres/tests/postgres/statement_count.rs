@@ -1,0 +1,183 @@
+//! Lists run a fixed number of statements whatever the page size: authors,
+//! tags, the reader's favourites and follows and the counts come in bulk,
+//! never per row.
+//!
+//! Statements are counted with Diesel's instrumentation hook on the
+//! connections of a pool of this test's own (`TestDatabase::logged_pool`), so
+//! tests running in parallel cannot disturb the count.
+
+use std::future::Future;
+
+use chrono::TimeDelta;
+use folio_domain::content::values::CommentBody;
+use folio_domain::content::values::{PostStatus, Tag};
+use folio_domain::pagination::{Page, PageRequest, SearchTerm};
+use folio_domain::ports::{AuthorFilter, CommentRepository, NewComment, PostQuery, PostRepository, ProfileRepository};
+use folio_domain::user::UserId;
+use folio_postgres::testing::{StatementLog, TestDatabase};
+use folio_postgres::{PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository};
+
+use crate::fixtures::{create_user, new_post, now, page, tags, username};
+
+/// How many posts by the followed author, and comments on one of them.
+const SEEDED: u32 = 60;
+
+struct Seeded {
+    reader: UserId,
+    commented: folio_domain::content::values::PostId,
+}
+
+/// A followed author with 60 tagged, searchable posts that the reader and a
+/// second fan favourite, an unfollowed author with a few more, and 60
+/// comments by several people (some followed by the reader) on one post.
+async fn seed(db: &TestDatabase) -> Seeded {
+    let posts = PgPostRepository::new(db.pool());
+    let profiles = PgProfileRepository::new(db.pool());
+    let comments = PgCommentRepository::new(db.pool());
+    let reader = create_user(db, "reader").await;
+    let fan = create_user(db, "fan").await;
+    let followed = create_user(db, "followed").await;
+    let stranger = create_user(db, "stranger").await;
+    profiles.follow(reader, followed, now()).await.expect("followed");
+    profiles.follow(fan, stranger, now()).await.expect("followed");
+    let start = now() - TimeDelta::days(1);
+
+    let mut commented = None;
+    for number in 0..SEEDED {
+        let at = start + TimeDelta::minutes(i64::from(number));
+        let mut post = new_post(followed, &format!("Ferris post {number}"), PostStatus::Published, at);
+        post.tags = tags(&["rust", &format!("topic-{}", number % 7), "web"]);
+        posts.create(&post).await.expect("created");
+        posts.favorite(reader, post.id, now()).await.expect("favourited");
+        posts.favorite(fan, post.id, now()).await.expect("favourited");
+        commented.get_or_insert(post.id);
+    }
+    for number in 0..5 {
+        let mut post = new_post(stranger, &format!("Stranger post {number}"), PostStatus::Published, start);
+        post.tags = tags(&["rust"]);
+        posts.create(&post).await.expect("created");
+    }
+    let commented = commented.expect("posts were made");
+    for number in 0..SEEDED {
+        let author = [reader, fan, followed, stranger][number as usize % 4];
+        let body = CommentBody::parse(&format!("Comment {number}")).expect("valid");
+        let at = start + TimeDelta::seconds(i64::from(number));
+        comments
+            .create(&NewComment { post_id: commented, author_id: author, body, created_at: at })
+            .await
+            .expect("created");
+    }
+    Seeded { reader, commented }
+}
+
+/// Runs `list` once per page size on the logged pool, and returns each run's
+/// statements with the number of items it returned.
+async fn statements_per_page_size<T, F, Fut>(
+    pool: &PgPool,
+    log: &StatementLog,
+    list: F,
+) -> Vec<(u32, usize, Vec<String>)>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: Future<Output = Page<T>>,
+{
+    // Open the connection first: a new connection's set-up is not the list's.
+    drop(pool.get().await.expect("a connection"));
+    let mut runs = Vec::new();
+    for limit in [1, 50] {
+        log.take();
+        let listed = list(page(1, limit)).await;
+        runs.push((limit, listed.items.len(), log.take()));
+    }
+    runs
+}
+
+fn assert_fixed(name: &str, runs: &[(u32, usize, Vec<String>)], expected: usize) {
+    for (limit, items, statements) in runs {
+        assert_eq!(*items, *limit as usize, "{name}: a full page of {limit}");
+        assert_eq!(statements.len(), expected, "{name}, page of {limit}: {statements:#?}");
+        eprintln!("{name}: page of {limit} -> {} statements", statements.len());
+    }
+    // Not just as many: the same statements (binds aside), in the same order.
+    assert_eq!(runs[0].2, runs[1].2, "{name}: the statements do not depend on the page size");
+}
+
+#[tokio::test]
+async fn lists_run_the_same_few_statements_for_a_page_of_one_and_a_page_of_fifty() {
+    let db = TestDatabase::create().await;
+    let seeded = seed(&db).await;
+    let (pool, log) = db.logged_pool();
+    let posts = PgPostRepository::new(pool.clone());
+    let comments = PgCommentRepository::new(pool.clone());
+    let reader = Some(seeded.reader);
+
+    // The pool's liveness check of the connection it hands out, the page, the count.
+    let expected = 3;
+
+    let everything = |page| PostQuery {
+        tag: None,
+        author: None,
+        favorited_by: None,
+        search: None,
+        status: PostStatus::Published,
+        reader,
+        page,
+    };
+    let runs = statements_per_page_size(&pool, &log, |page| {
+        let posts = posts.clone();
+        async move { posts.list(&everything(page)).await.expect("listed") }
+    })
+    .await;
+    assert_fixed("list", &runs, expected);
+
+    let filtered = |page| PostQuery {
+        tag: Some(Tag::parse("rust").expect("valid")),
+        author: Some(AuthorFilter::Username(username("followed"))),
+        favorited_by: Some(username("fan")),
+        search: SearchTerm::parse("ferris").expect("short"),
+        ..everything(page)
+    };
+    let runs = statements_per_page_size(&pool, &log, |page| {
+        let posts = posts.clone();
+        async move { posts.list(&filtered(page)).await.expect("listed") }
+    })
+    .await;
+    assert_fixed("list with every filter", &runs, expected);
+
+    let runs = statements_per_page_size(&pool, &log, |page| {
+        let posts = posts.clone();
+        async move { posts.feed(seeded.reader, page).await.expect("feed") }
+    })
+    .await;
+    assert_fixed("feed", &runs, expected);
+
+    let runs = statements_per_page_size(&pool, &log, |page| {
+        let comments = comments.clone();
+        async move { comments.list(seeded.commented, reader, page).await.expect("listed") }
+    })
+    .await;
+    assert_fixed("comments", &runs, expected);
+}
+
+#[tokio::test]
+async fn the_statement_log_sees_every_statement_of_a_transaction() {
+    // The count above is only as good as the log: check that it records what
+    // a write really sends, BEGIN and COMMIT included.
+    let db = TestDatabase::create().await;
+    let alice = create_user(&db, "alice").await;
+    let (pool, log) = db.logged_pool();
+    let posts = PgPostRepository::new(pool.clone());
+    let post = new_post(alice, "Counted", PostStatus::Published, now());
+    posts.create(&post).await.expect("created");
+    drop(pool.get().await.expect("a connection"));
+    log.take();
+
+    posts.favorite(alice, post.id, now()).await.expect("favourited");
+
+    let statements = log.take();
+    assert_eq!(statements.len(), 5, "check, BEGIN, INSERT, UPDATE, COMMIT: {statements:#?}");
+    assert_eq!(statements[1], "BEGIN");
+    assert!(statements[2].starts_with("INSERT INTO \"favorites\""), "{statements:#?}");
+    assert!(statements[3].starts_with("UPDATE \"posts\""), "{statements:#?}");
+    assert_eq!(statements[4], "COMMIT");
+}
