@@ -1,9 +1,11 @@
 //! Offset pagination for lists whose size a client needs to know.
 
-/// A requested page: 1-based page number and a page size of 1 to 100.
+/// A requested window of a list: how many items to skip and a page size of 1
+/// to 100. Built from a 1-based page number or from a raw offset (the RealWorld
+/// surface pages by offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    page: u32,
+    offset: u64,
     limit: u32,
 }
 
@@ -13,6 +15,9 @@ pub enum PageRequestError {
     /// The page number is 0.
     #[error("page must be 1 or more")]
     PageOutOfRange,
+    /// The offset is larger than any list could be.
+    #[error("offset must be between 0 and {max}", max = PageRequest::MAX_OFFSET)]
+    OffsetOutOfRange,
     /// The limit is 0 or above the maximum.
     #[error("limit must be between 1 and {max}", max = PageRequest::MAX_LIMIT)]
     LimitOutOfRange,
@@ -23,6 +28,7 @@ impl PageRequestError {
     pub fn parameter(&self) -> &'static str {
         match self {
             Self::PageOutOfRange => "page",
+            Self::OffsetOutOfRange => "offset",
             Self::LimitOutOfRange => "limit",
         }
     }
@@ -39,26 +45,44 @@ impl PageRequest {
     pub const DEFAULT_LIMIT: u32 = 20;
     /// Largest page size.
     pub const MAX_LIMIT: u32 = 100;
+    /// Largest offset: far past any real list, small enough for every store.
+    pub const MAX_OFFSET: u64 = 1 << 40;
 
-    /// Builds a page request, with defaults for what the client left out.
+    /// Builds a page request from a 1-based page number, with defaults for what
+    /// the client left out.
     ///
     /// # Errors
     /// [`PageRequestError`] when a number is out of range.
     pub fn new(page: Option<u32>, limit: Option<u32>) -> Result<Self, PageRequestError> {
-        let page = page.unwrap_or(1);
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if page == 0 {
-            return Err(PageRequestError::PageOutOfRange);
+        let limit = Self::checked_limit(limit)?;
+        match page.unwrap_or(1) {
+            0 => Err(PageRequestError::PageOutOfRange),
+            page => Ok(Self { offset: u64::from(page - 1) * u64::from(limit), limit }),
         }
-        if limit == 0 || limit > Self::MAX_LIMIT {
-            return Err(PageRequestError::LimitOutOfRange);
-        }
-        Ok(Self { page, limit })
     }
 
-    /// The 1-based page number.
+    /// Builds a page request from a number of items to skip.
+    ///
+    /// # Errors
+    /// [`PageRequestError`] when a number is out of range.
+    pub fn from_offset(offset: Option<u64>, limit: Option<u32>) -> Result<Self, PageRequestError> {
+        let limit = Self::checked_limit(limit)?;
+        match offset.unwrap_or(0) {
+            offset if offset > Self::MAX_OFFSET => Err(PageRequestError::OffsetOutOfRange),
+            offset => Ok(Self { offset, limit }),
+        }
+    }
+
+    fn checked_limit(limit: Option<u32>) -> Result<u32, PageRequestError> {
+        match limit.unwrap_or(Self::DEFAULT_LIMIT) {
+            limit @ 1..=Self::MAX_LIMIT => Ok(limit),
+            _ => Err(PageRequestError::LimitOutOfRange),
+        }
+    }
+
+    /// The 1-based number of the page this window starts in.
     pub fn page(&self) -> u32 {
-        self.page
+        u32::try_from(self.offset / u64::from(self.limit) + 1).unwrap_or(u32::MAX)
     }
 
     /// The page size.
@@ -68,13 +92,13 @@ impl PageRequest {
 
     /// How many items precede this page.
     pub fn offset(&self) -> u64 {
-        u64::from(self.page - 1) * u64::from(self.limit)
+        self.offset
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { page: 1, limit: Self::DEFAULT_LIMIT }
+        Self { offset: 0, limit: Self::DEFAULT_LIMIT }
     }
 }
 
@@ -148,6 +172,11 @@ mod tests {
         assert_eq!(PageRequest::new(None, Some(101)), Err(PageRequestError::LimitOutOfRange));
         let request = PageRequest::new(Some(3), Some(10)).expect("valid");
         assert_eq!(request.offset(), 20);
+        assert_eq!(request.page(), 3);
+        let request = PageRequest::from_offset(Some(25), Some(10)).expect("valid");
+        assert_eq!((request.offset(), request.page()), (25, 3));
+        assert_eq!(PageRequest::from_offset(None, None), Ok(PageRequest::default()));
+        assert_eq!(PageRequest::from_offset(Some(u64::MAX), None), Err(PageRequestError::OffsetOutOfRange));
     }
 
     #[test]

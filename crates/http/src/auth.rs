@@ -36,7 +36,7 @@ impl Authenticator {
 
 /// The token of an `Authorization: Bearer <token>` header (`Token <token>`, the
 /// RealWorld spelling, is accepted too). `None` when there is no header.
-fn credentials(request: &HttpRequest) -> Option<Result<String, ApiError>> {
+pub(crate) fn credentials(request: &HttpRequest) -> Option<Result<String, ApiError>> {
     let value = request.headers().get(header::AUTHORIZATION)?;
     let parsed = value.to_str().ok().and_then(|value| {
         let (scheme, token) = value.trim().split_once(' ')?;
@@ -49,7 +49,10 @@ fn credentials(request: &HttpRequest) -> Option<Result<String, ApiError>> {
     }))
 }
 
-async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: String) -> Result<Principal, ApiError> {
+pub(crate) async fn authenticate(
+    authenticator: Option<web::Data<Authenticator>>,
+    token: String,
+) -> Result<Principal, ApiError> {
     let authenticator =
         authenticator.ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
     let principal = (authenticator.0)(token).await?;

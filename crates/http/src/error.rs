@@ -129,6 +129,16 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         self.code
     }
+
+    /// The message for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The field problems, if any.
+    pub fn details(&self) -> &[FieldError] {
+        &self.details
+    }
 }
 
 impl fmt::Display for ApiError {

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod auth;
+mod cors;
 mod envelope;
 mod error;
 mod extract;
+mod realworld;
 mod request_id;
 mod services;
 mod v1;
@@ -14,6 +16,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, web};
 
 pub use auth::{Authenticated, MaybeAuthenticated};
+pub use cors::CorsSettings;
 pub use error::{ApiError, ErrorCode};
 pub use request_id::REQUEST_ID_HEADER;
 pub use services::Services;
@@ -23,11 +26,13 @@ pub use services::Services;
 pub struct HttpSettings {
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Which browser origins may call the API.
+    pub cors: CorsSettings,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { body_limit: 1024 * 1024 }
+        Self { body_limit: 1024 * 1024, cors: CorsSettings::default() }
     }
 }
 
@@ -55,7 +60,9 @@ pub fn app<S: Services>(
         .service(web::resource("/health").route(web::get().to(health)))
         .service(web::resource("/ready").route(web::get().to(ready::<S>)))
         .service(web::scope("/api/v1").configure(v1::routes::<S>))
+        .service(web::scope("/api").configure(realworld::routes::<S>))
         .default_service(web::to(extract::not_found))
+        .wrap(cors::middleware(&settings.cors))
         .wrap(from_fn(request_id::middleware))
 }
 

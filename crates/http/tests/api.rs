@@ -95,7 +95,11 @@ fn signed_in() -> SignedIn {
 
 macro_rules! app {
     ($services:expr) => {
-        test::init_service(folio_http::app(web::Data::new($services), HttpSettings { body_limit: 1024 })).await
+        test::init_service(folio_http::app(
+            web::Data::new($services),
+            HttpSettings { body_limit: 1024, ..HttpSettings::default() },
+        ))
+        .await
     };
 }
 

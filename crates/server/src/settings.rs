@@ -65,6 +65,16 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Browser origins.
+    pub cors: CorsConfig,
+}
+
+/// `[cors]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Exact origins, or `scheme://host:*` for any port.
+    pub allowed_origins: Vec<String>,
 }
 
 fn default_environment() -> Environment {
@@ -215,6 +225,16 @@ impl Settings {
         }
         if !(1..=365).contains(&self.auth.refresh_token_ttl_days) {
             bail!("invalid configuration: auth.refresh_token_ttl_days must be between 1 and 365");
+        }
+        if let Some(origin) = self
+            .cors
+            .allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/'))
+        {
+            bail!(
+                "invalid configuration: cors.allowed_origins entry {origin:?} must be an origin like https://app.example.com"
+            );
         }
         if self.server.body_limit_bytes == 0 {
             bail!("invalid configuration: server.body_limit_bytes must be positive");

@@ -121,7 +121,10 @@ impl Application {
             UuidV7Generator,
         );
         let services = web::Data::new(AppServices { accounts, content, pool });
-        let http = HttpSettings { body_limit: settings.server.body_limit_bytes };
+        let http = HttpSettings {
+            body_limit: settings.server.body_limit_bytes,
+            cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },
+        };
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener =
             TcpListener::bind(address).with_context(|| format!("cannot listen on {}:{}", address.0, address.1))?;

@@ -123,6 +123,19 @@ pub trait AccountService: Send + Sync + 'static {
         principal: Principal,
         change: PasswordChange,
     ) -> impl Future<Output = Result<(), ChangePasswordError>> + Send;
+
+    /// Sets a new password without asking for the current one, for protocols
+    /// that have no such field (the RealWorld `PUT /user`); the caller's access
+    /// token is the proof. Every other session is revoked.
+    ///
+    /// # Errors
+    /// [`ChangePasswordError::Validation`] when the new password matches the
+    /// e-mail or username.
+    fn replace_password(
+        &self,
+        principal: Principal,
+        new: Password,
+    ) -> impl Future<Output = Result<(), ChangePasswordError>> + Send;
 }
 
 /// What admins do with other people's accounts.

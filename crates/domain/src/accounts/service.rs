@@ -7,7 +7,7 @@ use super::{
     RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
 };
 use crate::credentials::{
-    AccessClaims, IssuedTokens, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
+    AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
 };
 use crate::error::{PortError, ValidationErrors};
 use crate::ports::{
@@ -112,6 +112,31 @@ where
         };
         let access_token = self.tokens.issue_access(&claims)?;
         Ok(IssuedTokens { access_token, refresh_token, expires_in: ttl })
+    }
+
+    /// Checks the identity rule, hashes, and stores `new`, revoking every
+    /// session of the user but the caller's.
+    async fn store_password(
+        &self,
+        principal: Principal,
+        user: &User,
+        new: &Password,
+    ) -> Result<(), ChangePasswordError> {
+        if let Err(problem) = new.check_identity(&user.email, &user.username) {
+            let mut errors = ValidationErrors::new();
+            errors.check::<(), _>("newPassword", Err(problem));
+            return Err(ChangePasswordError::Validation(errors));
+        }
+        let hash = self.hasher.hash(new).await?;
+        self.users.change_password(principal.user_id, &hash, principal.session_id, self.clock.now()).await.map_err(
+            |error| match error {
+                UserWriteError::NotFound => ChangePasswordError::NotFound,
+                UserWriteError::Duplicate(_) => {
+                    ChangePasswordError::Unknown(anyhow::anyhow!("store reported a duplicate on a password change"))
+                }
+                UserWriteError::Port(error) => error.into(),
+            },
+        )
     }
 
     fn refresh_ttl(&self) -> Duration {
@@ -249,21 +274,11 @@ where
         if self.hasher.verify(&change.current, &credentials.password_hash).await? == PasswordMatch::DoesNotMatch {
             return Err(ChangePasswordError::WrongPassword);
         }
-        let user = &credentials.user;
-        if let Err(problem) = change.new.check_identity(&user.email, &user.username) {
-            let mut errors = ValidationErrors::new();
-            errors.check::<(), _>("newPassword", Err(problem));
-            return Err(ChangePasswordError::Validation(errors));
-        }
-        let hash = self.hasher.hash(&change.new).await?;
-        self.users.change_password(principal.user_id, &hash, principal.session_id, self.clock.now()).await.map_err(
-            |error| match error {
-                UserWriteError::NotFound => ChangePasswordError::NotFound,
-                UserWriteError::Duplicate(_) => {
-                    ChangePasswordError::Unknown(anyhow::anyhow!("store reported a duplicate on a password change"))
-                }
-                UserWriteError::Port(error) => error.into(),
-            },
-        )
+        self.store_password(principal, &credentials.user, &change.new).await
+    }
+
+    async fn replace_password(&self, principal: Principal, new: Password) -> Result<(), ChangePasswordError> {
+        let user = self.users.find_by_id(principal.user_id).await?.ok_or(ChangePasswordError::NotFound)?;
+        self.store_password(principal, &user, &new).await
     }
 }

@@ -1114,6 +1114,49 @@ async fn change_password_stores_the_new_hash_and_keeps_only_the_callers_session(
 }
 
 #[tokio::test]
+async fn replace_password_needs_no_current_password_and_keeps_only_the_callers_session() {
+    // Arrange
+    let mut ports = Ports::new().finding_user(alice());
+    ports.hasher.expect_verify().times(0);
+    ports
+        .hasher
+        .expect_hash()
+        .withf(|password| password.expose_secret() == NEW_PASSWORD)
+        .times(1)
+        .returning(|_| ready(Ok(new_hash())));
+    ports
+        .users
+        .expect_change_password()
+        .with(eq(alice_id()), eq(new_hash()), eq(session_id()), eq(now()))
+        .times(1)
+        .returning(|_, _, _, _| ready(Ok(())));
+    let accounts = ports.into_accounts();
+
+    // Act
+    let new = Password::parse(NEW_PASSWORD.to_owned()).expect("valid");
+    let result = accounts.replace_password(alice_signed_in_as(Role::User), new).await;
+
+    // Assert
+    assert!(result.is_ok(), "got {result:?}");
+}
+
+#[tokio::test]
+async fn replace_password_with_the_username_is_refused_and_writes_nothing() {
+    // Arrange
+    let mut ports = Ports::new().finding_user(alice());
+    ports.hasher.expect_hash().times(0);
+    ports.users.expect_change_password().times(0);
+    let accounts = ports.into_accounts();
+
+    // Act
+    let new = Password::parse(alice().username.as_str().to_owned()).expect("passes the policy alone");
+    let result = accounts.replace_password(alice_signed_in_as(Role::User), new).await;
+
+    // Assert
+    assert!(matches!(result, Err(ChangePasswordError::Validation(_))), "got {result:?}");
+}
+
+#[tokio::test]
 async fn change_password_of_a_deleted_account_returns_not_found_and_checks_nothing() {
     // Arrange
     let mut ports = Ports::new();

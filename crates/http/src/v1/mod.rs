@@ -2,7 +2,7 @@
 
 mod auth;
 mod content_dto;
-mod dto;
+pub(crate) mod dto;
 mod posts;
 mod profiles;
 mod users;

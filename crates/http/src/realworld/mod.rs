@@ -1,0 +1,126 @@
+//! The RealWorld ("Conduit") surface under `/api`, to the letter of the public
+//! spec (version 2.0.0): a second driving adapter over the same domain services.
+//! Articles are posts; every rule and query is the domain's.
+
+mod articles;
+mod dto;
+mod error;
+mod users;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, web};
+use folio_domain::credentials::Principal;
+
+use self::error::RwError;
+use crate::auth::{Authenticator, authenticate, credentials};
+use crate::extract::json_error;
+use crate::services::Services;
+
+/// The caller and the token they sent (`GET /user` echoes it back).
+#[derive(Debug)]
+pub(crate) struct RwUser {
+    principal: Principal,
+    token: String,
+}
+
+impl FromRequest for RwUser {
+    type Error = RwError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = credentials(request);
+        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        Box::pin(async move {
+            let token = token.ok_or_else(RwError::token_missing)??;
+            let principal = authenticate(authenticator, token.clone()).await?;
+            Ok(Self { principal, token })
+        })
+    }
+}
+
+/// The caller if a token was sent (an invalid one is still a 401).
+#[derive(Debug)]
+pub(crate) struct MaybeRwUser(Option<Principal>);
+
+impl FromRequest for MaybeRwUser {
+    type Error = RwError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = credentials(request);
+        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        Box::pin(async move {
+            match token {
+                None => Ok(Self(None)),
+                Some(token) => Ok(Self(Some(authenticate(authenticator, token?).await?))),
+            }
+        })
+    }
+}
+
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(|| async {
+        Err::<HttpResponse, _>(RwError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method",
+            "is not allowed",
+        ))
+    }))
+}
+
+/// Registers every route of the spec, with extractor errors in its shape.
+pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
+    config
+        .app_data(
+            web::JsonConfig::default()
+                .error_handler(|error: JsonPayloadError, _| RwError::from(json_error(&error)).into()),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
+            RwError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "query", &error.to_string()).into()
+        }))
+        .app_data(
+            web::PathConfig::default().error_handler(|_, _| {
+                RwError::new(actix_web::http::StatusCode::NOT_FOUND, "resource", "not found").into()
+            }),
+        )
+        .service(resource("/users/login").route(web::post().to(users::log_in::<S>)))
+        .service(resource("/users").route(web::post().to(users::register::<S>)))
+        .service(resource("/user").route(web::get().to(users::current::<S>)).route(web::put().to(users::update::<S>)))
+        .service(resource("/profiles/{username}").route(web::get().to(users::profile::<S>)))
+        .service(
+            resource("/profiles/{username}/follow")
+                .route(web::post().to(users::follow::<S>))
+                .route(web::delete().to(users::unfollow::<S>)),
+        )
+        .service(resource("/articles/feed").route(web::get().to(articles::feed::<S>)))
+        .service(
+            resource("/articles")
+                .route(web::get().to(articles::list::<S>))
+                .route(web::post().to(articles::create::<S>)),
+        )
+        .service(
+            resource("/articles/{slug}")
+                .route(web::get().to(articles::get::<S>))
+                .route(web::put().to(articles::update::<S>))
+                .route(web::delete().to(articles::delete::<S>)),
+        )
+        .service(
+            resource("/articles/{slug}/favorite")
+                .route(web::post().to(articles::favorite::<S>))
+                .route(web::delete().to(articles::unfavorite::<S>)),
+        )
+        .service(
+            resource("/articles/{slug}/comments")
+                .route(web::get().to(articles::comments::<S>))
+                .route(web::post().to(articles::add_comment::<S>)),
+        )
+        .service(resource("/articles/{slug}/comments/{id}").route(web::delete().to(articles::delete_comment::<S>)))
+        .service(resource("/tags").route(web::get().to(articles::tags::<S>)))
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(RwError::new(actix_web::http::StatusCode::NOT_FOUND, "route", "not found"))
+        }));
+}

@@ -1,0 +1,187 @@
+//! Users, authentication and profiles of the RealWorld surface.
+
+use actix_web::{HttpResponse, web};
+use folio_domain::ValidationErrors;
+use folio_domain::accounts::{AccountService, Registration};
+use folio_domain::content::ContentService;
+use folio_domain::credentials::{Password, PasswordAttempt};
+use folio_domain::user::{Bio, Email, FieldUpdate, ImageUrl, ProfileChanges, Username};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::dto::{ProfileBody, UserBody, UserEnvelope};
+use super::error::RwError;
+use super::{MaybeRwUser, RwUser};
+use crate::error::ApiError;
+use crate::services::Services;
+use crate::v1::dto::present;
+
+fn user_response(status: actix_web::http::StatusCode, body: UserBody) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "user": body }))
+}
+
+fn profile_response(body: ProfileBody) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "profile": body }))
+}
+
+/// A username from the path; one that can't exist is simply not found.
+fn username(raw: &str) -> Result<Username, RwError> {
+    Username::parse(raw).map_err(|_| RwError::new(actix_web::http::StatusCode::NOT_FOUND, "profile", "not found"))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LogIn {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+pub(crate) async fn log_in<S: Services>(
+    services: web::Data<S>,
+    body: web::Json<UserEnvelope<LogIn>>,
+) -> Result<HttpResponse, RwError> {
+    let body = body.into_inner().user;
+    let mut errors = ValidationErrors::new();
+    let email = errors.require("email", body.email.filter(|e| !e.trim().is_empty()));
+    let password = errors.require("password", body.password.filter(|p| !p.is_empty()));
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::from(errors).into());
+    };
+    let signed_in =
+        services.accounts().log_in(email, PasswordAttempt::new(password)).await.map_err(|error| match error {
+            folio_domain::accounts::LogInError::InvalidCredentials => {
+                RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid")
+            }
+            other => RwError::about("user")(other),
+        })?;
+    let token = signed_in.tokens.access_token.expose_secret().to_owned();
+    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(signed_in.user, token)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewUser {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+}
+
+pub(crate) async fn register<S: Services>(
+    services: web::Data<S>,
+    body: web::Json<UserEnvelope<NewUser>>,
+) -> Result<HttpResponse, RwError> {
+    let body = body.into_inner().user;
+    let mut errors = ValidationErrors::new();
+    let username =
+        errors.require("username", body.username).and_then(|raw| errors.check("username", Username::parse(&raw)));
+    let email = errors.require("email", body.email).and_then(|raw| errors.check("email", Email::parse(&raw)));
+    let password =
+        errors.require("password", body.password).and_then(|raw| errors.check("password", Password::parse(raw)));
+    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
+        return Err(ApiError::from(errors).into());
+    };
+    let registration = Registration { email, username, password, display_name: None };
+    let signed_in = services.accounts().register(registration).await.map_err(RwError::about("user"))?;
+    let token = signed_in.tokens.access_token.expose_secret().to_owned();
+    Ok(user_response(actix_web::http::StatusCode::CREATED, UserBody::new(signed_in.user, token)))
+}
+
+pub(crate) async fn current<S: Services>(services: web::Data<S>, caller: RwUser) -> Result<HttpResponse, RwError> {
+    let user = services.accounts().current_user(caller.principal).await.map_err(RwError::about("user"))?;
+    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(user, caller.token)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateUser {
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    password: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    image: Option<Option<String>>,
+}
+
+/// `email`, `username` and `password` may be left out but not blank or null.
+fn not_blank(errors: &mut ValidationErrors, field: &str, value: Option<Option<String>>) -> Option<String> {
+    match value {
+        None => None,
+        Some(Some(raw)) if !raw.trim().is_empty() => Some(raw),
+        Some(_) => {
+            errors.add(field, "blank", format!("{field} can't be blank"));
+            None
+        }
+    }
+}
+
+/// `bio` and `image` are cleared by `null` (or `""`), kept when left out.
+fn clearable<T, E: folio_domain::FieldProblem>(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<Option<String>>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> FieldUpdate<T> {
+    match value {
+        None => FieldUpdate::Keep,
+        Some(None) => FieldUpdate::Clear,
+        Some(Some(raw)) if raw.trim().is_empty() => FieldUpdate::Clear,
+        Some(Some(raw)) => errors.check(field, parse(&raw)).map_or(FieldUpdate::Keep, FieldUpdate::Set),
+    }
+}
+
+pub(crate) async fn update<S: Services>(
+    services: web::Data<S>,
+    caller: RwUser,
+    body: web::Json<UserEnvelope<UpdateUser>>,
+) -> Result<HttpResponse, RwError> {
+    let body = body.into_inner().user;
+    let mut errors = ValidationErrors::new();
+    let email = not_blank(&mut errors, "email", body.email).and_then(|raw| errors.check("email", Email::parse(&raw)));
+    let username = not_blank(&mut errors, "username", body.username)
+        .and_then(|raw| errors.check("username", Username::parse(&raw)));
+    let password = not_blank(&mut errors, "password", body.password)
+        .and_then(|raw| errors.check("password", Password::parse(raw)));
+    let bio = clearable(&mut errors, "bio", body.bio, Bio::parse);
+    let image = clearable(&mut errors, "image", body.image, ImageUrl::parse);
+    errors.into_result().map_err(ApiError::from)?;
+
+    let changes = ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image };
+    let accounts = services.accounts();
+    // Everything is validated above, so the two writes can only fail for a
+    // conflict (before the password is touched) or an outage.
+    let user = accounts.update_profile(caller.principal, changes).await.map_err(RwError::about("user"))?;
+    if let Some(password) = password {
+        accounts.replace_password(caller.principal, password).await.map_err(RwError::about("user"))?;
+    }
+    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(user, caller.token)))
+}
+
+pub(crate) async fn profile<S: Services>(
+    services: web::Data<S>,
+    MaybeRwUser(reader): MaybeRwUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RwError> {
+    let profile = services.content().profile(reader, username(&path)?).await.map_err(RwError::about("profile"))?;
+    Ok(profile_response(profile.into()))
+}
+
+pub(crate) async fn follow<S: Services>(
+    services: web::Data<S>,
+    caller: RwUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RwError> {
+    let profile =
+        services.content().follow(caller.principal, username(&path)?).await.map_err(RwError::about("profile"))?;
+    Ok(profile_response(profile.into()))
+}
+
+pub(crate) async fn unfollow<S: Services>(
+    services: web::Data<S>,
+    caller: RwUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RwError> {
+    let profile =
+        services.content().unfollow(caller.principal, username(&path)?).await.map_err(RwError::about("profile"))?;
+    Ok(profile_response(profile.into()))
+}
