@@ -1,15 +1,21 @@
 #![doc = include_str!("../README.md")]
 
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use folio_postgres::testing::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+mod cluster;
+pub use cluster::PrivateCluster;
 
 /// The `folio` binary under test: `FOLIO_BIN`, or the one Cargo built next to
 /// this test executable (`cargo test --workspace` builds it).
@@ -46,9 +52,17 @@ pub struct TestApp {
 
 /// Starts `folio serve` against a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts `folio serve` against a fresh database with extra environment
+/// (settings such as `FOLIO__RATE_LIMIT__AUTH_MAX`).
+pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create().await;
     let url = database.url().expose_secret().to_owned();
-    let (server, address) = start_server(&[("FOLIO__DATABASE__URL", url.as_str())]).await;
+    let mut all = vec![("FOLIO__DATABASE__URL", url.as_str())];
+    all.extend_from_slice(env);
+    let (server, address) = start_server(&all).await;
     TestApp { address, database, client: Client::new(), _server: server }
 }
 
@@ -65,33 +79,244 @@ pub fn folio_command(database: &TestDatabase) -> Command {
 
 /// Starts the binary with extra environment and waits for its "listening on" line.
 pub async fn start_server(env: &[(&str, &str)]) -> (Child, String) {
-    let mut command = Command::new(folio_binary());
-    command
-        .env("FOLIO_ENV", "test")
-        .env("FOLIO__SERVER__PORT", "0")
-        .env("FOLIO__SERVER__WORKERS", "1")
-        .env("RUST_LOG", "info")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    let mut child = command.spawn().expect("the folio binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.expect("stdout is readable") {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let end = rest.find(|c: char| c == '"' || c.is_whitespace()).unwrap_or(rest.len());
-                return rest[..end].to_owned();
+    let server = ServerProcess::start(env).await;
+    (server.child, server.address)
+}
+
+/// A running `folio serve` and the log lines it has printed; killed when dropped.
+#[derive(Debug)]
+pub struct ServerProcess {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+    log_reader: Option<JoinHandle<()>>,
+}
+
+impl ServerProcess {
+    /// Starts `folio serve` with the test environment plus `env` (later
+    /// entries win) on a free port, and waits until it listens.
+    pub async fn start(env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(folio_binary());
+        command
+            .env("FOLIO_ENV", "test")
+            .env("FOLIO__SERVER__PORT", "0")
+            .env("FOLIO__SERVER__WORKERS", "1")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("the folio binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let address = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.expect("stdout is readable") {
+                let address = line.split("listening on ").nth(1).map(|rest| {
+                    let end = rest.find(|c: char| c == '"' || c.is_whitespace()).unwrap_or(rest.len());
+                    rest[..end].to_owned()
+                });
+                log.lock().expect("the log lock is not poisoned").push(line);
+                if let Some(address) = address {
+                    return address;
+                }
+            }
+            let log = log.lock().expect("the log lock is not poisoned").join("\n");
+            panic!("folio exited before listening; its error is above, its log:\n{log}")
+        })
+        .await
+        .expect("folio starts listening within a minute");
+        // Keep reading the log so the server never blocks on a full pipe.
+        let reader_log = Arc::clone(&log);
+        let log_reader = tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                reader_log.lock().expect("the log lock is not poisoned").push(line);
+            }
+        });
+        Self { address, child, log, log_reader: Some(log_reader) }
+    }
+
+    /// `127.0.0.1:<port>`, for raw connections.
+    pub fn socket_address(&self) -> &str {
+        self.address.trim_start_matches("http://")
+    }
+
+    /// Sends the signal named `signal` (`TERM`, `INT`) with `kill(1)`.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("the server has not been reaped");
+        let status =
+            std::process::Command::new("kill").args(["-s", signal, &pid.to_string()]).status().expect("kill(1) runs");
+        assert!(status.success(), "kill -s {signal} {pid} failed");
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("the process can be polled").is_none()
+    }
+
+    /// Waits for the process to exit and for its last log lines; panics with
+    /// the log if it has not exited within `limit`.
+    pub async fn wait_for_exit(&mut self, limit: Duration) -> ExitStatus {
+        let Ok(status) = tokio::time::timeout(limit, self.child.wait()).await else {
+            panic!("folio did not exit within {limit:?}; its log:\n{}", self.log().join("\n"))
+        };
+        if let Some(reader) = self.log_reader.take() {
+            // The pipe closes with the process; the reader then ends.
+            let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+        }
+        status.expect("the exit status can be read")
+    }
+
+    /// The lines printed so far (JSON in the test environment).
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().expect("the log lock is not poisoned").clone()
+    }
+
+    /// Whether a printed line contains `text`.
+    pub fn logged(&self, text: &str) -> bool {
+        self.log.lock().expect("the log lock is not poisoned").iter().any(|line| line.contains(text))
+    }
+}
+
+/// Waits until connecting to `socket_address` is refused, which it must be
+/// within `limit`; returns how long that took.
+pub async fn wait_until_refused(socket_address: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        // A listener that no one accepts from leaves connections pending
+        // once its backlog is full: that is not refusing either.
+        let Ok(connected) = tokio::time::timeout(left, TcpStream::connect(socket_address)).await else {
+            panic!("{socket_address} still takes connections after {limit:?}")
+        };
+        match connected {
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => return started.elapsed(),
+            Err(error) => panic!("connecting to {socket_address} failed otherwise than refused: {error}"),
+            Ok(_accepted) => {
+                assert!(started.elapsed() < limit, "{socket_address} still accepts connections after {limit:?}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-        panic!("folio exited before listening; its log is above")
-    })
-    .await
-    .expect("folio starts listening within a minute");
-    // Keep draining the log so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, address)
+    }
+}
+
+/// An HTTP/1.1 request written by hand on a connection of its own, so that
+/// a test decides when its body arrives: begun, the request is in the
+/// server's hands (in flight) and waits for its body.
+#[derive(Debug)]
+pub struct HeldRequest {
+    stream: TcpStream,
+    body: Vec<u8>,
+}
+
+/// How long a [`HeldRequest`] waits for the server before failing the test.
+const RAW_IO_LIMIT: Duration = Duration::from_secs(60);
+
+impl HeldRequest {
+    /// Connects to `socket_address` and sends the head of a JSON request with
+    /// `Expect: 100-continue`; returns once the server has answered
+    /// `100 Continue`, that is once a worker has taken the request.
+    pub async fn begin(socket_address: &str, method: &str, path: &str, body: &Value) -> Self {
+        let body = serde_json::to_vec(body).expect("the body serialises");
+        let mut stream = TcpStream::connect(socket_address).await.expect("the server accepts the connection");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {socket_address}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("the request head is sent");
+        let mut received = Vec::new();
+        let mut buffer = [0_u8; 1024];
+        while !received.windows(4).any(|window| window == b"\r\n\r\n") {
+            let read = tokio::time::timeout(RAW_IO_LIMIT, stream.read(&mut buffer))
+                .await
+                .expect("the server answers the request head")
+                .expect("the connection is readable");
+            assert!(read > 0, "the connection closed before 100 Continue: {}", String::from_utf8_lossy(&received));
+            received.extend_from_slice(&buffer[..read]);
+        }
+        assert!(
+            received.starts_with(b"HTTP/1.1 100 "),
+            "expected 100 Continue, got: {}",
+            String::from_utf8_lossy(&received)
+        );
+        Self { stream, body }
+    }
+
+    /// Sends the body and reads the whole response.
+    pub async fn finish(mut self) -> Reply {
+        self.stream.write_all(&self.body).await.expect("the body is sent");
+        let received = self.read_to_end().await.expect("the response is readable");
+        parse_response(&received)
+    }
+
+    /// Reads what the server sends, without sending the body, until the
+    /// connection ends: empty when it ends without a response, `Err` when
+    /// it is reset.
+    pub async fn abandon(mut self) -> std::io::Result<Vec<u8>> {
+        self.read_to_end().await
+    }
+
+    async fn read_to_end(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut received = Vec::new();
+        tokio::time::timeout(RAW_IO_LIMIT, self.stream.read_to_end(&mut received))
+            .await
+            .expect("the server answers and closes the connection")?;
+        Ok(received)
+    }
+}
+
+/// Parses an HTTP/1.1 response read to the end of its connection.
+fn parse_response(bytes: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(bytes);
+    let end = text.find("\r\n\r\n").unwrap_or_else(|| panic!("no complete response head in: {text:?}"));
+    let mut head = text[..end].split("\r\n");
+    let status_line = head.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse::<u16>().ok())
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or_else(|| panic!("not an HTTP status line: {status_line:?}"));
+    let mut headers = reqwest::header::HeaderMap::new();
+    for line in head {
+        let (name, value) = line.split_once(':').unwrap_or_else(|| panic!("not a header line: {line:?}"));
+        headers.append(
+            reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).expect("a header name"),
+            reqwest::header::HeaderValue::from_str(value.trim()).expect("a header value"),
+        );
+    }
+    let mut body = bytes[end + 4..].to_vec();
+    let chunked = headers
+        .get(reqwest::header::TRANSFER_ENCODING)
+        .is_some_and(|value| value.to_str().unwrap_or_default().eq_ignore_ascii_case("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{status}: body is not JSON: {}", String::from_utf8_lossy(&body)))
+    };
+    Reply { status, headers, body }
+}
+
+/// Decodes a chunked body.
+fn dechunk(mut bytes: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = bytes.windows(2).position(|w| w == b"\r\n").expect("a chunk size line");
+        let size = String::from_utf8_lossy(&bytes[..line_end]);
+        let size = usize::from_str_radix(size.split(';').next().unwrap_or_default().trim(), 16).expect("a chunk size");
+        if size == 0 {
+            return body;
+        }
+        let start = line_end + 2;
+        body.extend_from_slice(&bytes[start..start + size]);
+        bytes = &bytes[start + size + 2..];
+    }
 }
 
 /// A response with its status and JSON body (`Null` when empty).

@@ -49,10 +49,7 @@ pub(crate) fn credentials(request: &HttpRequest) -> Option<Result<String, ApiErr
     }))
 }
 
-pub(crate) async fn authenticate(
-    authenticator: Option<web::Data<Authenticator>>,
-    token: String,
-) -> Result<Principal, ApiError> {
+async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: String) -> Result<Principal, ApiError> {
     let authenticator =
         authenticator.ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
     let principal = (authenticator.0)(token).await?;

@@ -5,25 +5,36 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
 use folio_domain::pagination::Page;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
-struct Data<T> {
+/// A success answer: `{"data": ...}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Data<T> {
     data: T,
 }
 
-#[derive(Serialize)]
-struct List<T> {
+/// A page of a list: `{"data": [...], "meta": {...}}`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct List<T> {
     data: Vec<T>,
     meta: Meta,
 }
 
 /// Paging metadata of a list response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Meta {
+    /// The page returned, from 1.
+    #[schema(example = 1)]
     page: u32,
+    /// The page size asked for (default 20, at most 100).
+    #[schema(example = 20)]
     limit: u32,
+    /// How many items there are in all the pages.
+    #[schema(example = 135)]
     total: u64,
+    /// How many pages of `limit` items there are.
+    #[schema(example = 7)]
     total_pages: u64,
 }
 

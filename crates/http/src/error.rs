@@ -72,12 +72,13 @@ pub struct ApiError {
     message: String,
     details: Vec<FieldError>,
     allow: Option<&'static str>,
+    retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     /// An error with a code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: Vec::new(), allow: None }
+        Self { code, message: message.into(), details: Vec::new(), allow: None, retry_after: None }
     }
 
     /// 400 `VALIDATION_ERROR` listing every field problem.
@@ -109,6 +110,18 @@ impl ApiError {
         let mut error = Self::new(ErrorCode::MethodNotAllowed, format!("This route supports only: {allow}."));
         error.allow = Some(allow);
         error
+    }
+
+    /// 429 `RATE_LIMITED` with `Retry-After`.
+    pub fn rate_limited(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        let mut error = Self::new(ErrorCode::RateLimited, message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// When the client may retry, for 429 answers.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
     }
 
     /// 500 or 503 for an error nobody can act on. The cause chain is logged
@@ -201,8 +214,16 @@ impl ResponseError for ApiError {
         if let Some(allow) = self.allow {
             response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
         }
+        if let Some(retry_after) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds(retry_after)));
+        }
         response.json(body)
     }
+}
+
+/// Whole seconds, rounded up so a client never retries too early.
+pub(crate) fn retry_after_seconds(retry_after: std::time::Duration) -> String {
+    retry_after.as_secs_f64().ceil().max(1.0).to_string()
 }
 
 impl From<ValidationErrors> for ApiError {
@@ -228,6 +249,9 @@ impl From<LogInError> for ApiError {
             LogInError::InvalidCredentials => Self::unauthenticated("Email or password is incorrect."),
             LogInError::Deactivated => {
                 Self::new(ErrorCode::Forbidden, "This account has been deactivated; contact an administrator.")
+            }
+            LogInError::TooManyFailures { retry_after } => {
+                Self::rate_limited("Too many failed log-ins for this address; wait before trying again.", retry_after)
             }
             LogInError::Unknown(error) => Self::internal(&error),
         }

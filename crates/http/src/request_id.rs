@@ -53,12 +53,23 @@ pub(crate) async fn middleware(
         user_id = Empty,
     );
     let started = Instant::now();
+    let method = request.method().to_string();
+    crate::metrics::request_started();
     let outcome = REQUEST_ID.scope(request_id.clone(), next.call(request).instrument(span.clone())).await;
-    let mut response = outcome?;
+    let mut response = match outcome {
+        Ok(response) => response,
+        Err(error) => {
+            crate::metrics::request_finished(&method, "<error>", 500, started.elapsed().as_secs_f64());
+            return Err(error);
+        }
+    };
+    // Unmatched paths share one label, so scanners cannot blow up the metrics.
     let route = response.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
     span.record("route", route.as_str());
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::metrics::request_finished(&method, &route, status, elapsed);
+    let latency_ms = elapsed * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "request handled"));
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);

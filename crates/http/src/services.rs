@@ -4,6 +4,9 @@ use std::future::Future;
 
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
+use folio_domain::ports::RateLimiter;
+
+use crate::metrics::PoolMetrics;
 
 /// The domain services the routes call, bundled so handlers take one type
 /// parameter. The binary implements it over the real services; tests over mocks.
@@ -14,6 +17,8 @@ pub trait Services: Send + Sync + 'static {
     type UserAdmin: UserAdminService;
     /// Profiles, posts, comments, tags.
     type Content: ContentService;
+    /// Counts requests for the rate limits.
+    type Limiter: RateLimiter;
 
     /// The account service.
     fn accounts(&self) -> &Self::Accounts;
@@ -23,6 +28,14 @@ pub trait Services: Send + Sync + 'static {
 
     /// The content service.
     fn content(&self) -> &Self::Content;
+
+    /// The rate-limit counters.
+    fn limiter(&self) -> &Self::Limiter;
+
+    /// The database pool's figures, for the metrics.
+    fn pool_metrics(&self) -> PoolMetrics {
+        PoolMetrics::default()
+    }
 
     /// Whether every dependency needed to serve requests answers now.
     fn ready(&self) -> impl Future<Output = bool> + Send;

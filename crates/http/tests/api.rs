@@ -1,54 +1,22 @@
 //! The native API over mocked domain services: statuses, envelopes and codes.
 
+mod common;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{test, web};
 use chrono::{TimeZone, Utc};
+use common::TestServices;
 use folio_domain::PortError;
-use folio_domain::accounts::{
-    AdminError, AuthenticateError, LogInError, MockAccountService, MockUserAdminService, RegisterError, SignedIn,
-};
-use folio_domain::content::MockContentService;
+use folio_domain::accounts::{AdminError, AuthenticateError, LogInError, RegisterError, SignedIn};
 use folio_domain::credentials::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
 use folio_domain::pagination::{Page, SearchTerm};
 use folio_domain::user::{AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, Username};
-use folio_http::{HttpSettings, Services};
+use folio_http::HttpSettings;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-struct TestServices {
-    accounts: MockAccountService,
-    admin: MockUserAdminService,
-    content: MockContentService,
-}
-
-impl Services for TestServices {
-    type Accounts = MockAccountService;
-    type UserAdmin = MockUserAdminService;
-    type Content = MockContentService;
-
-    fn accounts(&self) -> &Self::Accounts {
-        &self.accounts
-    }
-
-    fn user_admin(&self) -> &Self::UserAdmin {
-        &self.admin
-    }
-
-    fn content(&self) -> &Self::Content {
-        &self.content
-    }
-
-    async fn ready(&self) -> bool {
-        true
-    }
-}
-
 fn services() -> TestServices {
-    TestServices {
-        accounts: MockAccountService::new(),
-        admin: MockUserAdminService::new(),
-        content: MockContentService::new(),
-    }
+    TestServices::new()
 }
 
 const TOKEN: &str = "valid-token";

@@ -9,10 +9,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use deadpool::managed::{Metrics, RecycleError, RecycleResult};
 use diesel::ConnectionError;
 use diesel::sql_types::{Bool, Text};
-use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, PoolableConnection as _};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use folio_domain::PortError;
 use secrecy::{ExposeSecret, SecretString};
@@ -21,8 +21,94 @@ use tokio_postgres::config::Host;
 
 use crate::error::{DatabaseError, error_chain, pool_failed, query_failed};
 
-/// A pool of PostgreSQL connections, shared by every repository.
-pub type PgPool = Pool<AsyncPgConnection>;
+/// A pool of PostgreSQL connections, shared by every repository (clones
+/// share one pool).
+///
+/// deadpool bounds the wait for a free slot, each connect and each check of
+/// an idle connection separately, so when the database hangs (a frozen host:
+/// connections open, nothing answers) one checkout would check every idle
+/// connection in turn and take many times the wait timeout. [`PgPool::get`]
+/// bounds the whole checkout by the wait timeout instead.
+#[derive(Clone)]
+pub struct PgPool {
+    inner: deadpool::managed::Pool<Manager>,
+    checkout_timeout: Duration,
+}
+
+impl std::fmt::Debug for PgPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgPool").field("status", &self.inner.status()).finish_non_exhaustive()
+    }
+}
+
+impl PgPool {
+    /// A connection, checked and ready, within the wait timeout; it goes back
+    /// to the pool when dropped.
+    ///
+    /// # Errors
+    /// The pool's error: `Timeout` when the wait timeout ran out, however it
+    /// was spent (waiting for a slot, connecting, checking idle connections).
+    pub async fn get(
+        &self,
+    ) -> Result<deadpool::managed::Object<Manager>, diesel_async::pooled_connection::deadpool::PoolError> {
+        tokio::time::timeout(self.checkout_timeout, self.inner.get())
+            .await
+            .unwrap_or(Err(deadpool::managed::PoolError::Timeout(deadpool::managed::TimeoutType::Wait)))
+    }
+
+    /// Sizes: connections open, idle, and callers waiting.
+    pub fn status(&self) -> deadpool::Status {
+        self.inner.status()
+    }
+
+    /// Closes the pool: idle connections are dropped, checked-out ones when
+    /// they come back, and every later [`PgPool::get`] fails.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// A connection that was handed out this recently is trusted without a
+/// round trip to the server. HikariCP's `aliveBypassWindowMs` does the same,
+/// with the same default: under load every connection is in use all the
+/// time, and checking each one before every request would double the round
+/// trips of a one-statement request.
+const RECENTLY_USED: Duration = Duration::from_millis(500);
+
+/// Opens and recycles the pool's connections: diesel-async's manager, except
+/// that a connection handed out within [`RECENTLY_USED`] is only checked
+/// locally (no transaction left open, socket not closed), while one that sat
+/// idle longer gets a `SELECT 1`, so that connections killed while idle (a
+/// server restart) are replaced instead of failing a request. A connection
+/// that breaks while in use fails that request and is not reused.
+pub struct Manager {
+    inner: AsyncDieselConnectionManager<AsyncPgConnection>,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager").finish_non_exhaustive()
+    }
+}
+
+impl deadpool::managed::Manager for Manager {
+    type Type = AsyncPgConnection;
+    type Error = diesel_async::pooled_connection::PoolError;
+
+    async fn create(&self) -> Result<AsyncPgConnection, Self::Error> {
+        self.inner.create().await
+    }
+
+    async fn recycle(&self, connection: &mut AsyncPgConnection, metrics: &Metrics) -> RecycleResult<Self::Error> {
+        if metrics.last_used() >= RECENTLY_USED {
+            return self.inner.recycle(connection, metrics).await;
+        }
+        if std::thread::panicking() || connection.is_broken() {
+            return Err(RecycleError::Message("broken connection".into()));
+        }
+        Ok(())
+    }
+}
 
 /// How to build the pool.
 #[derive(Debug, Clone)]
@@ -32,8 +118,9 @@ pub struct PoolSettings {
     pub url: SecretString,
     /// Most connections open at once (at least 1).
     pub max_connections: usize,
-    /// How long a caller waits for a free connection before the pool reports
-    /// the database unavailable.
+    /// How long a caller may wait for a connection, all told (a free slot,
+    /// connecting, checking an idle connection), before the pool reports the
+    /// database unavailable. Must not be zero.
     pub wait_timeout: Duration,
     /// How long opening (or re-checking) one connection may take; keeps a dead
     /// or unreachable server from holding requests. Must not be zero.
@@ -52,8 +139,8 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// # Errors
 /// [`DatabaseError::InvalidUrl`] when the URL does not parse,
-/// [`DatabaseError::InvalidSettings`] when `max_connections` or
-/// `connect_timeout` is zero, [`DatabaseError::Pool`] if the pool rejects its
+/// [`DatabaseError::InvalidSettings`] when `max_connections`,
+/// `wait_timeout` or `connect_timeout` is zero, [`DatabaseError::Pool`] if the pool rejects its
 /// configuration.
 pub fn build_pool(settings: &PoolSettings) -> Result<PgPool, DatabaseError> {
     build_pool_with_hook(settings, None)
@@ -73,6 +160,9 @@ pub(crate) fn build_pool_with_hook(
     }
     if settings.connect_timeout.is_zero() {
         return Err(DatabaseError::InvalidSettings("connect_timeout must be more than zero"));
+    }
+    if settings.wait_timeout.is_zero() {
+        return Err(DatabaseError::InvalidSettings("wait_timeout must be more than zero"));
     }
     let mut config = parse_url(&settings.url)?;
     config.connect_timeout(settings.connect_timeout);
@@ -98,18 +188,19 @@ pub(crate) fn build_pool_with_hook(
     });
     // The manager is given no URL: the setup above connects from the parsed
     // config, so the password lives in exactly one place. The default
-    // recycling (a `SELECT 1` at checkout) is kept so that connections killed
-    // by a server restart are replaced instead of failing a request.
-    let manager = AsyncDieselConnectionManager::new_with_config(String::new(), manager_config);
+    // recycling (a `SELECT 1` at checkout) is kept for connections that sat
+    // idle (see `Manager`).
+    let manager = Manager { inner: AsyncDieselConnectionManager::new_with_config(String::new(), manager_config) };
 
-    Pool::builder(manager)
+    let inner = deadpool::managed::Pool::builder(manager)
         .max_size(settings.max_connections)
         .wait_timeout(Some(settings.wait_timeout))
         .create_timeout(Some(settings.connect_timeout))
         .recycle_timeout(Some(settings.connect_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
-        .map_err(DatabaseError::Pool)
+        .map_err(DatabaseError::Pool)?;
+    Ok(PgPool { inner, checkout_timeout: settings.wait_timeout })
 }
 
 /// Checks that the database answers, for a readiness probe.

@@ -7,7 +7,9 @@ mod migrations;
 mod posts;
 mod profiles;
 mod schema;
+pub mod seed;
 mod sessions;
+mod sql;
 mod users;
 
 #[cfg(feature = "testing")]

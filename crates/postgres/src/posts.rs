@@ -3,19 +3,28 @@
 //!
 //! Reads join the author and answer "did the reader favourite it" and "does
 //! the reader follow its author" with correlated `EXISTS` subqueries, so a
-//! post, or a whole page of them, is one statement; a list adds one `COUNT`.
-//! Tags live in the post row (an ordered `text[]`) and the favourites count is
-//! a column kept in step with `favorites`, so nothing is ever loaded per row.
-//! Soft-deleted posts (`deleted_at` set) are filtered out of every read.
+//! post, or a whole page of them, is one statement; a list adds one statement
+//! for its total, sent in the same round trip (pipelined). Tags live in the
+//! post row (an ordered `text[]`) and the favourites count is a column kept
+//! in step with `favorites`, so nothing is ever loaded per row. Soft-deleted
+//! posts (`deleted_at` set) are filtered out of every read.
+//!
+//! The public list (published posts, no filter) never counts or skips posts:
+//! its total is the one row of `post_total`, and a page starts in the day
+//! where the running count of newer posts (`post_days`) passes the page's
+//! offset, so page 2,000 costs what page 1 does (see
+//! `00000000000003_list_counts`). A list filtered by one
+//! tag reads its total from `tag_counts`; other filters count their matches.
+//! Every statement is prepared once per connection (see [`crate::sql`]).
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{AsSelect, auto_type, case_when, exists, sql};
-use diesel::expression::{SqlLiteral, UncheckedBind};
+use diesel::dsl::{AsSelect, case_when, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Float, Nullable, Text, Timestamptz};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::content::model::{Favorited, Post, PostSummary, TagUsage};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
@@ -26,8 +35,9 @@ use uuid::Uuid;
 
 use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
-use crate::profiles::{AuthorRow, count, reader_or_nil};
-use crate::schema::{favorites, follows, posts, users};
+use crate::profiles::{AuthorRow, count};
+use crate::schema::{favorites, follows, post_total, posts, tag_counts, users};
+use crate::sql::{Fixed, FixedWithBind, fixed, fixed_with_bind};
 
 /// The unique constraint on `posts.slug` (deleted posts included).
 const SLUG_KEY: &str = "posts_slug_key";
@@ -71,7 +81,7 @@ struct SummaryRow {
 type SummaryWithAuthor = (SummaryRow, AuthorRow, bool, bool);
 
 /// A whole post, in [`post_columns`]' order.
-type PostWithAuthor = (SummaryRow, String, AuthorRow, bool, bool);
+type PostWithAuthor = (SummaryRow, AuthorRow, bool, bool, String);
 
 impl SummaryRow {
     fn into_summary(self, author: AuthorRow, favorited: bool, following: bool) -> Result<PostSummary, PortError> {
@@ -96,43 +106,86 @@ fn into_summary((row, author, favorited, following): SummaryWithAuthor) -> Resul
     row.into_summary(author, favorited, following)
 }
 
-fn into_post((row, body, author, favorited, following): PostWithAuthor) -> Result<Post, PortError> {
+fn into_post((row, author, favorited, following, body): PostWithAuthor) -> Result<Post, PortError> {
     Ok(Post {
         summary: row.into_summary(author, favorited, following)?,
         body: Body::parse(&body).map_err(invalid_stored("posts.body"))?,
     })
 }
 
-/// A summary, its author and the reader's state, for a query over posts
-/// joined to their authors.
-#[auto_type]
-fn summary_columns(reader: Uuid) -> _ {
+/// The SQL type of [`summary_columns`].
+type SummarySqlType =
+    (diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>, diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>, Bool, Bool);
+
+/// The columns of a [`SummaryWithAuthor`], for a query over posts joined to
+/// their authors.
+type SummaryColumns = Box<dyn BoxableExpression<PostsAndAuthors, Pg, SqlType = SummarySqlType>>;
+
+/// The columns of a [`PostWithAuthor`].
+type PostColumns = Box<
+    dyn BoxableExpression<
+            PostsAndAuthors,
+            Pg,
+            SqlType = (
+                diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
+                diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
+                Bool,
+                Bool,
+                Text,
+            ),
+        >,
+>;
+
+/// `posts JOIN users`, where the columns are selected from.
+type PostsAndAuthors = diesel::dsl::InnerJoinQuerySource<posts::table, users::table>;
+
+/// A summary, its author and the reader's state. Anonymous readers get
+/// another statement, with `false` for both: PostgreSQL then runs no
+/// subquery at all, and each statement keeps one plan for every reader
+/// (were the two kinds of reader one statement, the plan that fits the
+/// anonymous one would be made again for every execution).
+fn summary_columns(reader: Option<UserId>) -> SummaryColumns {
     let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
     let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
-    (
-        summary,
-        author,
-        exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
-        exists(
-            follows::table.filter(follows::follower_id.eq(reader)).filter(follows::followee_id.eq(posts::author_id)),
-        ),
-    )
+    match reader {
+        None => Box::new((summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"))),
+        Some(reader) => {
+            let reader = reader.as_uuid();
+            Box::new((
+                summary,
+                author,
+                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
+                exists(
+                    follows::table
+                        .filter(follows::follower_id.eq(reader))
+                        .filter(follows::followee_id.eq(posts::author_id)),
+                ),
+            ))
+        }
+    }
 }
 
 /// As [`summary_columns`], with the body.
-#[auto_type]
-fn post_columns(reader: Uuid) -> _ {
+fn post_columns(reader: Option<UserId>) -> PostColumns {
     let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
     let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
-    (
-        summary,
-        posts::body,
-        author,
-        exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
-        exists(
-            follows::table.filter(follows::follower_id.eq(reader)).filter(follows::followee_id.eq(posts::author_id)),
-        ),
-    )
+    match reader {
+        None => Box::new((summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"), posts::body)),
+        Some(reader) => {
+            let reader = reader.as_uuid();
+            Box::new((
+                summary,
+                author,
+                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
+                exists(
+                    follows::table
+                        .filter(follows::follower_id.eq(reader))
+                        .filter(follows::followee_id.eq(posts::author_id)),
+                ),
+                posts::body,
+            ))
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -238,6 +291,26 @@ impl<'a> Selection<'a> {
         }
     }
 
+    /// Every published post: the public list, served from `post_days`.
+    fn is_all_published(&self) -> bool {
+        self.status == PostStatus::Published
+            && self.tag.is_none()
+            && self.author.is_none()
+            && self.favorited_by.is_none()
+            && self.search.is_none()
+            && self.followed_by.is_none()
+    }
+
+    /// The tag, when it is the only filter of a published list: its total is in `tag_counts`.
+    fn only_tag(&self) -> Option<&'a Tag> {
+        let only = self.status == PostStatus::Published
+            && self.author.is_none()
+            && self.favorited_by.is_none()
+            && self.search.is_none()
+            && self.followed_by.is_none();
+        self.tag.filter(|_| only)
+    }
+
     fn feed(reader: UserId) -> Self {
         Self {
             status: PostStatus::Published,
@@ -260,27 +333,24 @@ type PostsWithAuthors = diesel::dsl::InnerJoin<posts::table, users::table>;
 
 /// `posts.search` matches the web-search-style query `term` (quoted phrases,
 /// `or`, `-word`). `term` is bound, never spliced into the SQL.
-fn search_matches(term: &str) -> SqlFragment<Bool> {
-    sql::<Bool>("posts.search @@ websearch_to_tsquery('english', ").bind::<Text, _>(term.to_owned()).sql(")")
+fn search_matches(term: &str) -> FixedWithBind<Bool, Text, String> {
+    fixed_with_bind("posts.search @@ websearch_to_tsquery('english', ", term.to_owned(), ")")
 }
 
 /// How relevant a post is to the web-search-style query `term`. `ts_rank`
 /// weighs the A/B/C labels of the search column, so a title match outranks a
 /// description match, which outranks a body match.
-fn search_rank(term: &str) -> SqlFragment<Float> {
-    sql::<Float>("ts_rank(posts.search, websearch_to_tsquery('english', ").bind::<Text, _>(term.to_owned()).sql("))")
+fn search_rank(term: &str) -> FixedWithBind<Float, Text, String> {
+    fixed_with_bind("ts_rank(posts.search, websearch_to_tsquery('english', ", term.to_owned(), "))")
 }
-
-/// `<sql> $1 <sql>`: an SQL fragment around one bound text.
-type SqlFragment<T> = SqlLiteral<T, UncheckedBind<SqlLiteral<T>, diesel::dsl::AsExprOf<String, Text>>>;
 
 /// `posts.status = 'published'` (or `'draft'`) with the status written into
 /// the SQL rather than bound: the partial indexes are defined for those
 /// literals, and a plan made for a bound `$1` (a generic plan of a prepared
 /// statement) could not use them. The text comes from a closed enum, never
 /// from input.
-fn status_is(status: PostStatus) -> diesel::dsl::Eq<posts::status, SqlLiteral<Text>> {
-    posts::status.eq(sql::<Text>(match status {
+fn status_is(status: PostStatus) -> diesel::dsl::Eq<posts::status, Fixed<Text>> {
+    posts::status.eq(fixed::<Text>(match status {
         PostStatus::Published => "'published'",
         PostStatus::Draft => "'draft'",
     }))
@@ -326,8 +396,76 @@ fn matching(selection: &Selection<'_>) -> diesel::dsl::IntoBoxed<'static, PostsW
     query
 }
 
+/// One page of every published post, newest first: the public list without
+/// a count or a scan of the newer posts.
+///
+/// `post_days` gives, day by day from the newest, the running number of
+/// published posts; the page starts in the first day whose running number
+/// passes the offset, `before` posts lie in newer days, so the page is the
+/// posts published before the end of that day, skipping `offset - before` of
+/// them (fewer than one day's posts). The skip runs on the narrow partial
+/// index alone; only the page's rows are joined to their authors. An offset
+/// past the end finds no day and an empty page.
+///
+/// The page size is written into the SQL (one statement per size, at most
+/// 100): with a bound `LIMIT` PostgreSQL prices a generic plan for an unknown
+/// number of rows, keeps re-planning the statement for each execution, and
+/// planning this statement costs more than running it.
+#[derive(Debug, Clone)]
+struct LatestPage<S> {
+    columns: S,
+    offset: i64,
+    limit: u32,
+}
+
+impl<S: QueryFragment<Pg>> QueryFragment<Pg> for LatestPage<S> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH start AS (\
+                SELECT day, running - posts AS before FROM (\
+                    SELECT day, posts, sum(posts) OVER (ORDER BY day DESC ROWS UNBOUNDED PRECEDING) AS running \
+                    FROM post_days\
+                ) AS days WHERE running > ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(
+            " ORDER BY day DESC LIMIT 1), \
+            page AS (\
+                SELECT id FROM posts \
+                WHERE status = 'published' AND deleted_at IS NULL \
+                  AND published_at < (SELECT to_timestamp(((day + 1) * 86400)::double precision) FROM start) \
+                ORDER BY published_at DESC, id DESC \
+                LIMIT ",
+        );
+        out.push_sql(&self.limit.to_string());
+        out.push_sql(" OFFSET (SELECT ");
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(
+            " - before FROM start)) \
+            SELECT ",
+        );
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(
+            " FROM page JOIN posts ON posts.id = page.id JOIN users ON users.id = posts.author_id \
+            ORDER BY posts.published_at DESC, posts.id DESC",
+        );
+        Ok(())
+    }
+}
+
+impl<S> QueryId for LatestPage<S> {
+    type QueryId = ();
+    // The text depends on the page size: cached by its SQL, not its type.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<S: Expression> Query for LatestPage<S> {
+    type SqlType = S::SqlType;
+}
+
 impl PgPostRepository {
-    /// One page of a selection and the total: two statements, whatever the page size.
+    /// One page of a selection and the total: two statements whatever the
+    /// page size, sent together so that they cost one round trip.
     async fn page_of(
         &self,
         selection: &Selection<'_>,
@@ -335,37 +473,50 @@ impl PgPostRepository {
         page: PageRequest,
     ) -> Result<Page<PostSummary>, PortError> {
         let offset = offset_of(page)?;
-        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let limit = i64::from(page.limit());
+        let pooled = self.pool.get().await.map_err(pool_failed)?;
+        // Two futures on one connection are pipelined: both statements go
+        // out before the first answer comes back.
+        let connection: &AsyncPgConnection = &pooled;
+        let (mut for_rows, mut for_total) = (connection, connection);
 
-        let mut rows = matching(selection).select(summary_columns(reader_or_nil(reader)));
-        if let Some(term) = selection.search {
-            // Best match first; the usual order breaks ties.
-            rows = rows.order_by(search_rank(term.as_str()).desc());
-        }
-        rows = match selection.status {
-            PostStatus::Published => rows.then_order_by((posts::published_at.desc(), posts::id.desc())),
-            PostStatus::Draft => rows.then_order_by((posts::created_at.desc(), posts::id.desc())),
+        let rows = async {
+            if selection.is_all_published() {
+                return LatestPage { columns: summary_columns(reader), offset, limit: page.limit() }
+                    .load::<SummaryWithAuthor>(&mut for_rows)
+                    .await;
+            }
+            let mut rows = matching(selection).select(summary_columns(reader));
+            if let Some(term) = selection.search {
+                // Best match first; the usual order breaks ties.
+                rows = rows.order_by(search_rank(term.as_str()).desc());
+            }
+            rows = match selection.status {
+                PostStatus::Published => rows.then_order_by((posts::published_at.desc(), posts::id.desc())),
+                PostStatus::Draft => rows.then_order_by((posts::created_at.desc(), posts::id.desc())),
+            };
+            rows.limit(limit).offset(offset).load::<SummaryWithAuthor>(&mut for_rows).await
         };
-        let rows: Vec<SummaryWithAuthor> = rows
-            .limit(i64::from(page.limit()))
-            .offset(offset)
-            .load(&mut connection)
-            .await
-            .map_err(query_failed("listing posts"))?;
-        let total: i64 =
-            matching(selection).count().get_result(&mut connection).await.map_err(query_failed("counting posts"))?;
+        let total = async {
+            if selection.is_all_published() {
+                return post_total::table.select(post_total::posts).first::<i64>(&mut for_total).await;
+            }
+            if let Some(tag) = selection.only_tag() {
+                let counted: Option<i64> = tag_counts::table
+                    .find(tag.as_str())
+                    .select(tag_counts::posts)
+                    .first(&mut for_total)
+                    .await
+                    .optional()?;
+                return Ok(counted.unwrap_or(0));
+            }
+            matching(selection).count().get_result::<i64>(&mut for_total).await
+        };
+        let (rows, total) = futures_util::future::try_join(rows, total).await.map_err(query_failed("listing posts"))?;
 
         let items = rows.into_iter().map(into_summary).collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, request: page, total: count(total, "negative post count")? })
     }
-}
-
-#[derive(QueryableByName)]
-struct TagCountRow {
-    #[diesel(sql_type = Text)]
-    tag: String,
-    #[diesel(sql_type = BigInt)]
-    posts_count: i64,
 }
 
 impl PostRepository for PgPostRepository {
@@ -388,7 +539,7 @@ impl PostRepository for PgPostRepository {
             .inner_join(users::table)
             .filter(posts::slug.eq(slug.as_str()))
             .filter(posts::deleted_at.is_null())
-            .select(post_columns(reader_or_nil(reader)))
+            .select(post_columns(reader))
             .first(&mut connection)
             .await
             .optional()
@@ -504,21 +655,20 @@ impl PostRepository for PgPostRepository {
 
     async fn tags_in_use(&self) -> Result<Vec<TagUsage>, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let rows: Vec<TagCountRow> = diesel::sql_query(
-            "SELECT tag, count(*) AS posts_count \
-             FROM posts CROSS JOIN LATERAL unnest(posts.tags) AS t(tag) \
-             WHERE posts.status = 'published' AND posts.deleted_at IS NULL \
-             GROUP BY tag \
-             ORDER BY posts_count DESC, tag",
-        )
-        .load(&mut connection)
-        .await
-        .map_err(query_failed("counting tags"))?;
+        // Kept by triggers on `posts`, in the same transaction as every
+        // change, so this is exact without reading a single post.
+        let rows: Vec<(String, i64)> = tag_counts::table
+            .filter(tag_counts::posts.gt(0))
+            .order((tag_counts::posts.desc(), tag_counts::tag.asc()))
+            .select((tag_counts::tag, tag_counts::posts))
+            .load(&mut connection)
+            .await
+            .map_err(query_failed("counting tags"))?;
         rows.into_iter()
-            .map(|row| {
+            .map(|(tag, posts_count)| {
                 Ok(TagUsage {
-                    tag: Tag::parse(&row.tag).map_err(invalid_stored("posts.tags"))?,
-                    posts_count: count(row.posts_count, "negative tag count")?,
+                    tag: Tag::parse(&tag).map_err(invalid_stored("tag_counts.tag"))?,
+                    posts_count: count(posts_count, "negative tag count")?,
                 })
             })
             .collect()

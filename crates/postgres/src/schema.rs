@@ -92,6 +92,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Published, live posts per publication day, kept by triggers
+    /// (`00000000000003_list_counts`).
+    post_days (day) {
+        day -> Integer,
+        posts -> Integer,
+    }
+}
+
+diesel::table! {
+    /// The number of published, live posts: one row, kept by triggers.
+    post_total (singleton) {
+        singleton -> Bool,
+        posts -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Published, live posts per tag, kept by triggers.
+    tag_counts (tag) {
+        tag -> Text,
+        posts -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(posts -> users (author_id));
@@ -101,4 +126,15 @@ diesel::joinable!(comments -> users (author_id));
 // follows references users twice (follower and followee), so it has no
 // joinable!: its joins name their ON clause.
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, follows, posts, favorites, comments);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    follows,
+    posts,
+    favorites,
+    comments,
+    post_days,
+    post_total,
+    tag_counts
+);

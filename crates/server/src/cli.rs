@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `seed`, `openapi`.
 
 use std::io::{BufRead as _, Write as _};
 
@@ -10,7 +10,7 @@ use folio_domain::credentials::Password;
 use folio_domain::user::{Email, Role, Username};
 
 use crate::settings::Settings;
-use crate::startup::{Application, build_accounts, prepare_database};
+use crate::startup::{Application, build_accounts, build_limiter, prepare_database};
 
 /// Folio: a content-platform backend.
 #[derive(Debug, Parser)]
@@ -32,6 +32,10 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the OpenAPI 3.1 document of the native API (/api/v1) as JSON to
+    /// standard output. Needs no configuration and no database.
+    #[command(name = "openapi")]
+    Openapi,
     /// Create an admin account. The password is read from FOLIO_ADMIN_PASSWORD or,
     /// if that is unset, from one line of standard input; never from an argument.
     CreateAdmin {
@@ -42,6 +46,9 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Fill an empty database with a reproducible demo dataset (also the
+    /// benchmark's). Every seeded account's password is the demo password it prints.
+    Seed(crate::seed::SeedArgs),
 }
 
 impl Cli {
@@ -61,8 +68,18 @@ impl Cli {
                 Ok(())
             }
             Command::CreateAdmin { email, username } => create_admin(&settings, &email, &username).await,
+            Command::Openapi => print_openapi(),
+            Command::Seed(args) => crate::seed::run(&settings, &args).await,
         }
     }
+}
+
+/// `folio openapi`: the document, exactly as `GET /api/v1/openapi.json` serves it.
+///
+/// # Errors
+/// When standard output cannot be written.
+pub fn print_openapi() -> anyhow::Result<()> {
+    writeln!(std::io::stdout(), "{}", folio_http::openapi::to_json()).context("cannot write to standard output")
 }
 
 fn read_admin_password() -> anyhow::Result<String> {
@@ -87,7 +104,8 @@ async fn create_admin(settings: &Settings, email: &str, username: &str) -> anyho
         bail!("cannot create the admin: {}", describe(&errors));
     };
     prepare_database(settings).await?;
-    let (accounts, _pool) = build_accounts(settings)?;
+    let limiter = build_limiter(settings).await?;
+    let (accounts, _pool) = build_accounts(settings, &limiter)?;
     let registration = Registration { email, username, password, display_name: None };
     let user = match accounts.create_account(registration, Role::Admin).await {
         Ok(user) => user,

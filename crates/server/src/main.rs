@@ -3,12 +3,22 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use folio_server::cli::Cli;
+use folio_server::cli::{Cli, Command, print_openapi};
 use folio_server::settings::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        // No settings, telemetry or database: the document can be printed anywhere.
+        return match print_openapi() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("folio: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(error) => {

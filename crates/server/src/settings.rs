@@ -67,6 +67,64 @@ pub struct Settings {
     pub log: LogSettings,
     /// Browser origins.
     pub cors: CorsConfig,
+    /// Abuse protection.
+    pub rate_limit: RateLimitConfig,
+    /// Account lockout after failed log-ins.
+    pub lockout: LockoutConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+}
+
+/// `[rate_limit]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Every limit on or off.
+    pub enabled: bool,
+    /// Where counters live.
+    pub backend: RateLimitBackend,
+    /// Redis, for the `redis` backend.
+    pub redis_url: SecretString,
+    /// Requests per client IP per `global_window_seconds`.
+    pub global_max: u32,
+    /// The global window.
+    pub global_window_seconds: u64,
+    /// Authentication attempts per client IP and per account per `auth_window_seconds`.
+    pub auth_max: u32,
+    /// The authentication window.
+    pub auth_window_seconds: u64,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Where rate-limit counters live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitBackend {
+    /// In this process (one instance).
+    Memory,
+    /// In Redis (instances share budgets).
+    Redis,
+}
+
+/// `[lockout]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutConfig {
+    /// Failed log-ins that lock an account; 0 disables the lockout.
+    pub max_failures: u32,
+    /// The sliding window the failures count in, which is also how long a lock lasts.
+    pub window_minutes: u64,
+}
+
+/// `[metrics]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `GET /metrics`.
+    pub enabled: bool,
+    /// 0: on the main port; otherwise on this port (same host).
+    pub port: u16,
 }
 
 /// `[cors]`
@@ -95,6 +153,10 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout_seconds: u64,
+    /// Longest a request may run before it is answered 503.
+    pub request_timeout_seconds: u64,
+    /// Clients reach Folio over TLS (a terminating proxy counts): send HSTS.
+    pub tls: bool,
 }
 
 /// `[database]`
@@ -184,6 +246,29 @@ pub enum LogFormat {
     Json,
 }
 
+impl RateLimitConfig {
+    /// The HTTP adapter's rate-limit settings.
+    pub fn http(&self) -> folio_http::RateLimitSettings {
+        use folio_domain::ports::RateLimit;
+        folio_http::RateLimitSettings {
+            enabled: self.enabled,
+            global: RateLimit { max: self.global_max, window: Duration::from_secs(self.global_window_seconds) },
+            auth: RateLimit { max: self.auth_max, window: Duration::from_secs(self.auth_window_seconds) },
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
+    }
+}
+
+impl LockoutConfig {
+    /// The domain's lockout limit, unless disabled.
+    pub fn limit(&self) -> Option<folio_domain::ports::RateLimit> {
+        (self.max_failures > 0).then(|| folio_domain::ports::RateLimit {
+            max: self.max_failures,
+            window: Duration::from_secs(self.window_minutes * 60),
+        })
+    }
+}
+
 impl Settings {
     /// Loads and checks the settings.
     ///
@@ -194,7 +279,17 @@ impl Settings {
         let config = Config::builder()
             .add_source(File::from_str(DEFAULT, FileFormat::Toml))
             .add_source(File::from_str(environment.file(), FileFormat::Toml))
-            .add_source(EnvSource::with_prefix("FOLIO").prefix_separator("__").separator("__").try_parsing(true))
+            .add_source(
+                EnvSource::with_prefix("FOLIO")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true)
+                    // These two keys take comma-separated lists; every other
+                    // value stays a single string.
+                    .list_separator(",")
+                    .with_list_parse_key("cors.allowed_origins")
+                    .with_list_parse_key("rate_limit.trusted_proxies"),
+            )
             .build()
             .context("invalid configuration")?;
         let mut settings: Self = config.try_deserialize().context("invalid configuration")?;
@@ -235,6 +330,18 @@ impl Settings {
             bail!(
                 "invalid configuration: cors.allowed_origins entry {origin:?} must be an origin like https://app.example.com"
             );
+        }
+        if self.rate_limit.global_max == 0 || self.rate_limit.auth_max == 0 {
+            bail!("invalid configuration: rate_limit.global_max and rate_limit.auth_max must be positive");
+        }
+        if self.rate_limit.global_window_seconds == 0 || self.rate_limit.auth_window_seconds == 0 {
+            bail!("invalid configuration: rate_limit windows must be positive");
+        }
+        if self.lockout.max_failures > 0 && self.lockout.window_minutes == 0 {
+            bail!("invalid configuration: lockout.window_minutes must be positive");
+        }
+        if self.server.request_timeout_seconds == 0 {
+            bail!("invalid configuration: server.request_timeout_seconds must be positive");
         }
         if self.server.body_limit_bytes == 0 {
             bail!("invalid configuration: server.body_limit_bytes must be positive");

@@ -48,3 +48,30 @@ fn an_unknown_environment_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_line(&output).contains("FOLIO_ENV"));
 }
+
+#[test]
+fn list_settings_take_comma_separated_values_and_are_checked() {
+    let output = folio(&[("FOLIO_ENV", "test"), ("FOLIO__CORS__ALLOWED_ORIGINS", "https://a.example,not-an-origin")]);
+    assert_eq!(output.status.code(), Some(2));
+    let line = stderr_line(&output);
+    assert!(line.contains("cors.allowed_origins") && line.contains("not-an-origin"), "{line}");
+    let output = folio(&[("FOLIO_ENV", "test"), ("FOLIO__RATE_LIMIT__TRUSTED_PROXIES", "10.0.0.1,not-an-ip")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_line(&output).contains("rate_limit.trusted_proxies"));
+}
+
+#[test]
+fn openapi_prints_the_document_without_configuration_or_database() {
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .arg("openapi")
+        .env("FOLIO_ENV", "production")
+        .env_remove("FOLIO__AUTH__JWT_SECRET")
+        .env("FOLIO__DATABASE__URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .expect("folio runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(stdout.trim_start().starts_with('{'), "JSON on stdout");
+    assert!(stdout.contains(r#""openapi":"3.1"#) || stdout.contains(r#""openapi": "3.1"#), "an OpenAPI 3.1 document");
+    assert!(stdout.contains("/api/v1/posts/{slug}"));
+}

@@ -4,12 +4,12 @@ use super::{Accounts, AdminError, UserAdminService};
 use crate::credentials::Principal;
 use crate::pagination::Page;
 use crate::ports::{
-    AccessChange, AccessWriteError, AdminGuard, Clock, IdGenerator, PasswordHasher, SessionStore, TokenIssuer,
-    UserQuery, UserRepository,
+    AccessChange, AccessWriteError, AdminGuard, Clock, IdGenerator, PasswordHasher, RateLimiter, SessionStore,
+    TokenIssuer, UserQuery, UserRepository,
 };
 use crate::user::{AccountStatus, Role, User, UserId};
 
-impl<U, S, H, T, C, I> Accounts<U, S, H, T, C, I>
+impl<U, S, H, T, C, I, L> Accounts<U, S, H, T, C, I, L>
 where
     U: UserRepository,
     S: SessionStore,
@@ -17,6 +17,7 @@ where
     T: TokenIssuer,
     C: Clock,
     I: IdGenerator,
+    L: RateLimiter,
 {
     async fn apply_access_change(
         &self,
@@ -47,7 +48,7 @@ fn guard_for(change: AccessChange) -> AdminGuard {
     }
 }
 
-impl<U, S, H, T, C, I> UserAdminService for Accounts<U, S, H, T, C, I>
+impl<U, S, H, T, C, I, L> UserAdminService for Accounts<U, S, H, T, C, I, L>
 where
     U: UserRepository,
     S: SessionStore,
@@ -55,6 +56,7 @@ where
     T: TokenIssuer,
     C: Clock,
     I: IdGenerator,
+    L: RateLimiter,
 {
     async fn list_users(&self, actor: Principal, query: UserQuery) -> Result<Page<User>, AdminError> {
         require_admin(&actor)?;

@@ -29,6 +29,12 @@ pub enum LogInError {
     /// The password is right but an admin deactivated the account.
     #[error("this account has been deactivated")]
     Deactivated,
+    /// Too many recent failed log-ins for this address; nothing was checked.
+    #[error("too many failed log-ins; try again later")]
+    TooManyFailures {
+        /// When a log-in may be tried again.
+        retry_after: std::time::Duration,
+    },
     /// Anything else.
     #[error(transparent)]
     Unknown(anyhow::Error),

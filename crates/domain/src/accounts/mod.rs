@@ -15,7 +15,7 @@ mod tests;
 use std::future::Future;
 
 pub use errors::*;
-pub use service::Accounts;
+pub use service::{Accounts, Lockout, Unlimited};
 
 use crate::credentials::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken};
 use crate::pagination::Page;

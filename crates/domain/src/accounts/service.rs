@@ -11,20 +11,52 @@ use crate::credentials::{
 };
 use crate::error::{PortError, ValidationErrors};
 use crate::ports::{
-    Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, Rotation,
-    SessionStore, TokenIssuer, UniqueField, UserRepository, UserWriteError,
+    Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, RateDecision,
+    RateLimit, RateLimiter, Rotation, SessionStore, TokenIssuer, UniqueField, UserRepository, UserWriteError,
 };
 use crate::user::{Email, Role, User, UserId};
 
 /// The account use cases, generic over the ports they need.
+///
+/// Failed log-ins are counted per account with `L`; without
+/// [`Accounts::with_lockout`] nothing is counted.
 #[derive(Debug, Clone)]
-pub struct Accounts<U, S, H, T, C, I> {
+pub struct Accounts<U, S, H, T, C, I, L = Unlimited> {
     pub(super) users: U,
     pub(super) sessions: S,
     pub(super) hasher: H,
     pub(super) tokens: T,
     pub(super) clock: C,
     pub(super) ids: I,
+    pub(super) lockout: Lockout<L>,
+}
+
+/// How many failed log-ins lock an account, and for how long: the failures
+/// count in a sliding window of `limit.window`; at `limit.max` the account
+/// refuses log-ins until enough of them age out. It applies to every address
+/// alike, registered or not, so a lock reveals nothing about existence.
+#[derive(Debug, Clone)]
+pub struct Lockout<L> {
+    limiter: L,
+    limit: Option<RateLimit>,
+}
+
+/// A limiter that never limits: the default when no lockout is configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unlimited;
+
+impl RateLimiter for Unlimited {
+    async fn hit(&self, _: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        Ok(RateDecision::Allowed { remaining: limit.max, reset_after: limit.window })
+    }
+
+    async fn peek(&self, key: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        self.hit(key, limit).await
+    }
+
+    async fn record(&self, _: &str, _: RateLimit) -> Result<(), PortError> {
+        Ok(())
+    }
 }
 
 impl<U, S, H, T, C, I> Accounts<U, S, H, T, C, I>
@@ -36,11 +68,29 @@ where
     C: Clock,
     I: IdGenerator,
 {
-    /// Builds the service from its ports.
+    /// Builds the service from its ports, with no lockout.
     pub fn new(users: U, sessions: S, hasher: H, tokens: T, clock: C, ids: I) -> Self {
-        Self { users, sessions, hasher, tokens, clock, ids }
+        Self { users, sessions, hasher, tokens, clock, ids, lockout: Lockout { limiter: Unlimited, limit: None } }
     }
 
+    /// Locks accounts after `limit.max` failed log-ins within `limit.window`,
+    /// counting with `limiter`; `None` counts nothing (the lockout is off).
+    pub fn with_lockout<L: RateLimiter>(self, limiter: L, limit: Option<RateLimit>) -> Accounts<U, S, H, T, C, I, L> {
+        let Self { users, sessions, hasher, tokens, clock, ids, .. } = self;
+        Accounts { users, sessions, hasher, tokens, clock, ids, lockout: Lockout { limiter, limit } }
+    }
+}
+
+impl<U, S, H, T, C, I, L> Accounts<U, S, H, T, C, I, L>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+    L: RateLimiter,
+{
     /// Creates an account with the given role, without a session: used by the
     /// operator's `create-admin` command, which runs with the server's own
     /// authority.
@@ -142,42 +192,8 @@ where
     fn refresh_ttl(&self) -> Duration {
         seconds(self.tokens.refresh_token_ttl_seconds())
     }
-}
-
-fn registration_failed(error: UserWriteError) -> RegisterError {
-    match error {
-        UserWriteError::Duplicate(UniqueField::Email) => RegisterError::EmailTaken,
-        UserWriteError::Duplicate(UniqueField::Username) => RegisterError::UsernameTaken,
-        UserWriteError::NotFound => RegisterError::Unknown(anyhow::anyhow!("store reported a missing user on insert")),
-        UserWriteError::Port(error) => error.into(),
-    }
-}
-
-fn seconds(value: u64) -> Duration {
-    TimeDelta::try_seconds(i64::try_from(value).unwrap_or(i64::MAX)).unwrap_or(TimeDelta::MAX)
-}
-
-impl<U, S, H, T, C, I> AccountService for Accounts<U, S, H, T, C, I>
-where
-    U: UserRepository,
-    S: SessionStore,
-    H: PasswordHasher,
-    T: TokenIssuer,
-    C: Clock,
-    I: IdGenerator,
-{
-    async fn register(&self, registration: Registration) -> Result<SignedIn, RegisterError> {
-        let new_user = self.new_user(registration, Role::User).await?;
-        let (session, refresh_token) = self.new_session(new_user.id)?;
-        // The account and its first session are one write: a failure leaves
-        // neither, so a retry is not refused as a duplicate.
-        let session_id = session.id;
-        let user = self.users.create(&new_user, Some(session)).await.map_err(registration_failed)?;
-        let tokens = self.issue(&user, session_id, refresh_token)?;
-        Ok(SignedIn { user, tokens })
-    }
-
-    async fn log_in(&self, email: String, password: PasswordAttempt) -> Result<SignedIn, LogInError> {
+    /// The account whose password `password` is, if it may log in.
+    async fn check_credentials(&self, email: String, password: PasswordAttempt) -> Result<User, LogInError> {
         let credentials = match Email::parse(&email) {
             Ok(email) => self.users.find_credentials_by_email(&email).await?,
             Err(_) => None,
@@ -194,7 +210,56 @@ where
         if !credentials.user.is_active() {
             return Err(LogInError::Deactivated);
         }
-        Ok(self.start_session(credentials.user).await?)
+        Ok(credentials.user)
+    }
+}
+
+fn registration_failed(error: UserWriteError) -> RegisterError {
+    match error {
+        UserWriteError::Duplicate(UniqueField::Email) => RegisterError::EmailTaken,
+        UserWriteError::Duplicate(UniqueField::Username) => RegisterError::UsernameTaken,
+        UserWriteError::NotFound => RegisterError::Unknown(anyhow::anyhow!("store reported a missing user on insert")),
+        UserWriteError::Port(error) => error.into(),
+    }
+}
+
+fn seconds(value: u64) -> Duration {
+    TimeDelta::try_seconds(i64::try_from(value).unwrap_or(i64::MAX)).unwrap_or(TimeDelta::MAX)
+}
+
+impl<U, S, H, T, C, I, L> AccountService for Accounts<U, S, H, T, C, I, L>
+where
+    U: UserRepository,
+    S: SessionStore,
+    H: PasswordHasher,
+    T: TokenIssuer,
+    C: Clock,
+    I: IdGenerator,
+    L: RateLimiter,
+{
+    async fn register(&self, registration: Registration) -> Result<SignedIn, RegisterError> {
+        let new_user = self.new_user(registration, Role::User).await?;
+        let (session, refresh_token) = self.new_session(new_user.id)?;
+        // The account and its first session are one write: a failure leaves
+        // neither, so a retry is not refused as a duplicate.
+        let session_id = session.id;
+        let user = self.users.create(&new_user, Some(session)).await.map_err(registration_failed)?;
+        let tokens = self.issue(&user, session_id, refresh_token)?;
+        Ok(SignedIn { user, tokens })
+    }
+
+    async fn log_in(&self, email: String, password: PasswordAttempt) -> Result<SignedIn, LogInError> {
+        let lockout_key = format!("login-failures:{}", email.trim().to_lowercase());
+        if let Some(limit) = self.lockout.limit
+            && let RateDecision::Limited { retry_after } = self.lockout.limiter.peek(&lockout_key, limit).await?
+        {
+            return Err(LogInError::TooManyFailures { retry_after });
+        }
+        let result = self.check_credentials(email, password).await;
+        if let (Err(LogInError::InvalidCredentials), Some(limit)) = (&result, self.lockout.limit) {
+            self.lockout.limiter.record(&lockout_key, limit).await?;
+        }
+        Ok(self.start_session(result?).await?)
     }
 
     async fn refresh(&self, token: RefreshToken) -> Result<SignedIn, RefreshError> {

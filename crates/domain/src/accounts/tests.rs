@@ -582,6 +582,68 @@ async fn log_in_with_a_malformed_email_hashes_a_dummy_and_returns_invalid_creden
     assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
 }
 
+const LOCKOUT: crate::ports::RateLimit =
+    crate::ports::RateLimit { max: 10, window: std::time::Duration::from_secs(15 * 60) };
+
+#[tokio::test]
+async fn log_in_to_a_locked_address_is_refused_before_any_lookup_or_hashing() {
+    // Arrange
+    let mut ports = Ports::new().starting_no_session();
+    ports.users.expect_find_credentials_by_email().times(0);
+    ports.hasher.expect_verify().times(0);
+    let mut limiter = crate::ports::MockRateLimiter::new();
+    limiter
+        .expect_peek()
+        .withf(|key, limit| key == "login-failures:alice.smith@example.com" && *limit == LOCKOUT)
+        .times(1)
+        .returning(|_, _| {
+            ready(Ok(crate::ports::RateDecision::Limited { retry_after: std::time::Duration::from_secs(90) }))
+        });
+    limiter.expect_record().times(0);
+    let accounts = ports.into_accounts().with_lockout(limiter, Some(LOCKOUT));
+
+    // Act
+    let result =
+        accounts.log_in(" Alice.Smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+
+    // Assert
+    assert!(
+        matches!(result, Err(LogInError::TooManyFailures { retry_after }) if retry_after.as_secs() == 90),
+        "got {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_log_in_is_counted_against_the_address_and_a_success_is_not() {
+    // Arrange: one wrong password, then the right one.
+    let mut ports = Ports::new()
+        .handing_out_ids(&[SESSION, TOKEN_ID])
+        .verifying("wrong password", stored_hash(), PasswordMatch::DoesNotMatch)
+        .verifying(PASSWORD, stored_hash(), PasswordMatch::Matches)
+        .starting_a_session_for(&alice());
+    ports.users.expect_find_credentials_by_email().times(2).returning(|_| ready(Ok(Some(credentials(alice())))));
+    let mut limiter = crate::ports::MockRateLimiter::new();
+    limiter.expect_peek().times(2).returning(|_, limit| {
+        ready(Ok(crate::ports::RateDecision::Allowed { remaining: limit.max, reset_after: limit.window }))
+    });
+    limiter
+        .expect_record()
+        .withf(|key, limit| key == "login-failures:alice.smith@example.com" && *limit == LOCKOUT)
+        .times(1)
+        .returning(|_, _| ready(Ok(())));
+    let accounts = ports.into_accounts().with_lockout(limiter, Some(LOCKOUT));
+
+    // Act
+    let failed =
+        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new("wrong password".to_owned())).await;
+    let succeeded =
+        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+
+    // Assert
+    assert!(matches!(failed, Err(LogInError::InvalidCredentials)), "got {failed:?}");
+    assert!(succeeded.is_ok(), "got {succeeded:?}");
+}
+
 #[tokio::test]
 async fn log_in_with_a_wrong_password_returns_invalid_credentials_and_starts_no_session() {
     // Arrange

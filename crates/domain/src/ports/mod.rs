@@ -6,6 +6,7 @@
 //! transaction.
 
 mod content;
+mod limits;
 
 use std::future::Future;
 
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use content::*;
+pub use limits::*;
 
 use crate::credentials::{
     AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash,

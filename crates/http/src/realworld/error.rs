@@ -19,14 +19,15 @@ use crate::error::{ApiError, ErrorCode};
 pub(crate) struct RwError {
     status: StatusCode,
     errors: BTreeMap<String, Vec<String>>,
-    retry_after: bool,
+    retry_after: Option<String>,
 }
 
 impl RwError {
     pub(crate) fn new(status: StatusCode, key: &str, message: &str) -> Self {
         let mut errors = BTreeMap::new();
         errors.insert(key.to_owned(), vec![message.to_owned()]);
-        Self { status, errors, retry_after: status == StatusCode::SERVICE_UNAVAILABLE }
+        let retry_after = (status == StatusCode::SERVICE_UNAVAILABLE).then(|| "5".to_owned());
+        Self { status, errors, retry_after }
     }
 
     /// 401 for a request without a token.
@@ -52,7 +53,7 @@ impl RwError {
                 if errors.is_empty() {
                     errors.insert("body".to_owned(), vec![error.message().to_owned()]);
                 }
-                Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, retry_after: false }
+                Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, retry_after: None }
             }
             ErrorCode::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "token", "is invalid"),
             ErrorCode::Forbidden => Self::new(StatusCode::FORBIDDEN, resource, "forbidden"),
@@ -63,7 +64,11 @@ impl RwError {
             }
             ErrorCode::PayloadTooLarge => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large"),
             ErrorCode::MethodNotAllowed => Self::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed"),
-            ErrorCode::RateLimited => Self::new(StatusCode::TOO_MANY_REQUESTS, "requests", "are too many"),
+            ErrorCode::RateLimited => {
+                let mut limited = Self::new(StatusCode::TOO_MANY_REQUESTS, "requests", "are too many");
+                limited.retry_after = error.retry_after().map(crate::error::retry_after_seconds);
+                limited
+            }
             ErrorCode::InternalError => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server", "internal error"),
             ErrorCode::Unavailable => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "server", "is temporarily unavailable")
@@ -112,8 +117,8 @@ impl ResponseError for RwError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Token")));
         }
-        if self.retry_after {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        if let Some(seconds) = &self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.as_str()));
         }
         response.json(Body { errors: &self.errors })
     }

@@ -10,13 +10,15 @@ mod users;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, web};
 use folio_domain::credentials::Principal;
 
 use self::error::RwError;
-use crate::auth::{Authenticator, authenticate, credentials};
+use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
 use crate::extract::json_error;
 use crate::services::Services;
 
@@ -31,12 +33,13 @@ impl FromRequest for RwUser {
     type Error = RwError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let token = credentials(request);
-        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        let authenticated = Authenticated::from_request(request, payload);
         Box::pin(async move {
+            // The spec tells a missing token from a bad one.
             let token = token.ok_or_else(RwError::token_missing)??;
-            let principal = authenticate(authenticator, token.clone()).await?;
+            let Authenticated(principal) = authenticated.await?;
             Ok(Self { principal, token })
         })
     }
@@ -50,26 +53,33 @@ impl FromRequest for MaybeRwUser {
     type Error = RwError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = credentials(request);
-        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
-        Box::pin(async move {
-            match token {
-                None => Ok(Self(None)),
-                Some(token) => Ok(Self(Some(authenticate(authenticator, token?).await?))),
-            }
-        })
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let reader = MaybeAuthenticated::from_request(request, payload);
+        Box::pin(async move { Ok(Self(reader.await?.0)) })
     }
 }
 
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|| async {
-        Err::<HttpResponse, _>(RwError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method",
-            "is not allowed",
-        ))
-    }))
+/// A resource whose unsupported methods get a 405, held to the request time limit.
+fn resource(
+    path: &str,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(RwError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method",
+                "is not allowed",
+            ))
+        }))
+        .wrap(from_fn(crate::headers::timeout))
 }
 
 /// Registers every route of the spec, with extractor errors in its shape.

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::{AccountService, Registration};
+use folio_domain::accounts::{AccountService, LogInError, Registration};
 use folio_domain::content::ContentService;
 use folio_domain::credentials::{Password, PasswordAttempt};
 use folio_domain::user::{Bio, Email, FieldUpdate, ImageUrl, ProfileChanges, Username};
@@ -13,8 +13,10 @@ use super::dto::{ProfileBody, UserBody, UserEnvelope};
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser};
 use crate::error::ApiError;
+use crate::rate_limit::{self, RateLimitSettings};
 use crate::services::Services;
 use crate::v1::dto::present;
+use crate::v1::users::optional_update;
 
 fn user_response(status: actix_web::http::StatusCode, body: UserBody) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "user": body }))
@@ -37,6 +39,7 @@ pub(crate) struct LogIn {
 
 pub(crate) async fn log_in<S: Services>(
     services: web::Data<S>,
+    limits: Option<web::Data<RateLimitSettings>>,
     body: web::Json<UserEnvelope<LogIn>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
@@ -46,13 +49,16 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::from(errors).into());
     };
-    let signed_in =
-        services.accounts().log_in(email, PasswordAttempt::new(password)).await.map_err(|error| match error {
-            folio_domain::accounts::LogInError::InvalidCredentials => {
-                RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid")
-            }
-            other => RwError::about("user")(other),
-        })?;
+    let limits = limits.as_ref().map(|limits| limits.get_ref());
+    rate_limit::check_account(services.get_ref(), limits, &email).await?;
+    let signed_in = match services.accounts().log_in(email.clone(), PasswordAttempt::new(password)).await {
+        Ok(signed_in) => signed_in,
+        Err(LogInError::InvalidCredentials) => {
+            rate_limit::account_failed(services.get_ref(), limits, &email).await;
+            return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
+        }
+        Err(other) => return Err(RwError::about("user")(other)),
+    };
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
     Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(signed_in.user, token)))
 }
@@ -115,21 +121,6 @@ fn not_blank(errors: &mut ValidationErrors, field: &str, value: Option<Option<St
     }
 }
 
-/// `bio` and `image` are cleared by `null` (or `""`), kept when left out.
-fn clearable<T, E: folio_domain::FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> FieldUpdate<T> {
-    match value {
-        None => FieldUpdate::Keep,
-        Some(None) => FieldUpdate::Clear,
-        Some(Some(raw)) if raw.trim().is_empty() => FieldUpdate::Clear,
-        Some(Some(raw)) => errors.check(field, parse(&raw)).map_or(FieldUpdate::Keep, FieldUpdate::Set),
-    }
-}
-
 pub(crate) async fn update<S: Services>(
     services: web::Data<S>,
     caller: RwUser,
@@ -142,8 +133,8 @@ pub(crate) async fn update<S: Services>(
         .and_then(|raw| errors.check("username", Username::parse(&raw)));
     let password = not_blank(&mut errors, "password", body.password)
         .and_then(|raw| errors.check("password", Password::parse(raw)));
-    let bio = clearable(&mut errors, "bio", body.bio, Bio::parse);
-    let image = clearable(&mut errors, "image", body.image, ImageUrl::parse);
+    let bio = optional_update(&mut errors, "bio", body.bio, Bio::parse);
+    let image = optional_update(&mut errors, "image", body.image, ImageUrl::parse);
     errors.into_result().map_err(ApiError::from)?;
 
     let changes = ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image };

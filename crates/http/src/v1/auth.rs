@@ -2,23 +2,37 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::{AccountService, Registration};
+use folio_domain::accounts::{AccountService, LogInError, Registration};
 use folio_domain::credentials::{Password, PasswordAttempt, RefreshToken};
 use folio_domain::user::{DisplayName, Email, Username};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::dto::SignedInBody;
 use crate::auth::Authenticated;
-use crate::envelope;
+use crate::envelope::{self, Data};
 use crate::error::ApiError;
+use crate::openapi as doc;
+use crate::rate_limit::{self, RateLimitSettings};
 use crate::services::Services;
 
-#[derive(Debug, Deserialize)]
+/// A new account. Every problem is reported at once, each under its field.
+// The fields are `Option`s so that a missing one is a field error in `details`
+// rather than a shapeless deserialisation failure; the document says what a
+// client must send.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
+    #[schema(value_type = String, format = Email, max_length = 254, example = "alice@example.com")]
     email: Option<String>,
+    /// 3 to 32 of `a-z`, `0-9`, `_` and `-`; stored lower-cased.
+    #[schema(value_type = String, min_length = 3, max_length = 32, example = "alice")]
     username: Option<String>,
+    /// At least 8 characters and at most 72 bytes; not a common password, nor the email or username.
+    #[schema(value_type = String, format = Password, min_length = 8, example = "correct horse battery staple")]
     password: Option<String>,
+    /// A name to show instead of the username; optional.
+    #[schema(max_length = 64, example = "Alice Liddell")]
     display_name: Option<String>,
 }
 
@@ -44,6 +58,19 @@ impl RegisterRequest {
     }
 }
 
+/// Register an account
+///
+/// Creates a `user` account and signs it in.
+#[utoipa::path(
+    post,
+    path = "/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    responses(
+        (status = 201, description = "The account exists and is signed in.", body = Data<SignedInBody>),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub(crate) async fn register<S: Services>(
     services: web::Data<S>,
     body: web::Json<RegisterRequest>,
@@ -53,15 +80,35 @@ pub(crate) async fn register<S: Services>(
     Ok(envelope::created(SignedInBody::from(signed_in)))
 }
 
-#[derive(Debug, Deserialize)]
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LogInRequest {
+    #[schema(value_type = String, format = Email, example = "alice@example.com")]
     email: Option<String>,
+    #[schema(value_type = String, format = Password, example = "correct horse battery staple")]
     password: Option<String>,
 }
 
+/// Log in
+///
+/// Exchanges an email and password for an access and a refresh token. A wrong
+/// email and a wrong password get the same 401; a deactivated account gets 403.
+/// Repeated failures for one email are refused for a while with 429.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    operation_id = "logIn",
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed in.", body = Data<SignedInBody>),
+        (status = 401, response = doc::Unauthenticated),
+        (status = 403, response = doc::Forbidden),
+    ),
+)]
 pub(crate) async fn log_in<S: Services>(
     services: web::Data<S>,
+    limits: Option<web::Data<RateLimitSettings>>,
     body: web::Json<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -71,16 +118,39 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(errors.into());
     };
-    let signed_in = services.accounts().log_in(email, PasswordAttempt::new(password)).await?;
-    Ok(envelope::ok(SignedInBody::from(signed_in)))
+    let limits = limits.as_ref().map(|limits| limits.get_ref());
+    rate_limit::check_account(services.get_ref(), limits, &email).await?;
+    let result = services.accounts().log_in(email.clone(), PasswordAttempt::new(password)).await;
+    if matches!(result, Err(LogInError::InvalidCredentials)) {
+        rate_limit::account_failed(services.get_ref(), limits, &email).await;
+    }
+    Ok(envelope::ok(SignedInBody::from(result?)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A refresh token to trade for a new pair.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RefreshRequest {
+    /// The `refreshToken` of the last sign-in or refresh.
+    #[schema(value_type = String)]
     refresh_token: Option<String>,
 }
 
+/// Refresh the tokens
+///
+/// Trades a refresh token for a new access token and a new refresh token; the
+/// old refresh token stops working. Presenting a refresh token a second time
+/// ends the whole session. An invalid, expired or spent refresh token is a 401.
+#[utoipa::path(
+    post,
+    path = "/auth/refresh",
+    operation_id = "refreshTokens",
+    tag = "auth",
+    responses(
+        (status = 200, description = "A new pair of tokens.", body = Data<SignedInBody>),
+        (status = 401, response = doc::Unauthenticated),
+    ),
+)]
 pub(crate) async fn refresh<S: Services>(
     services: web::Data<S>,
     body: web::Json<RefreshRequest>,
@@ -92,6 +162,17 @@ pub(crate) async fn refresh<S: Services>(
     Ok(envelope::ok(SignedInBody::from(signed_in)))
 }
 
+/// Log out
+///
+/// Ends the caller's session: its access and refresh tokens stop working.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    operation_id = "logOut",
+    tag = "auth",
+    security(("bearerAuth" = [])),
+    responses((status = 204, description = "The session has ended.")),
+)]
 pub(crate) async fn log_out<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,

@@ -2,18 +2,34 @@
 
 use folio_domain::content::model::{Author, Comment, Post, PostSummary, Profile, TagUsage};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::ObjectBuilder;
 use uuid::Uuid;
 
+use super::dto::one_of;
 use crate::envelope::timestamp;
 
+/// The wire names of `folio_domain::content::values::PostStatus`.
+pub(crate) const POST_STATUSES: [&str; 2] = ["draft", "published"];
+
+pub(crate) fn post_status_schema() -> ObjectBuilder {
+    one_of(&POST_STATUSES, "A `draft` is visible only to its author, moderators and admins; `published` to everyone.")
+}
+
 /// A person next to their content.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Author)]
 pub(crate) struct AuthorBody {
+    #[schema(example = "alice")]
     username: String,
+    #[schema(required = true)]
     display_name: Option<String>,
+    #[schema(required = true)]
     bio: Option<String>,
+    #[schema(required = true, format = "uri")]
     image: Option<String>,
+    /// Whether the caller follows this person (always `false` for an anonymous caller).
     following: bool,
 }
 
@@ -30,8 +46,9 @@ impl From<Author> for AuthorBody {
 }
 
 /// A public profile.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Profile)]
 pub(crate) struct ProfileBody {
     #[serde(flatten)]
     author: AuthorBody,
@@ -50,22 +67,36 @@ impl From<Profile> for ProfileBody {
 }
 
 /// A post; lists leave out `body` entirely.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Post)]
 pub(crate) struct PostBody {
     id: Uuid,
+    /// The post's address: derived from the title, unique.
+    #[schema(example = "how-to-train-your-dragon")]
     slug: String,
+    #[schema(example = "How to train your dragon")]
     title: String,
+    #[schema(example = "Ever wonder how?")]
     description: String,
+    /// The Markdown body; present on single posts, absent from lists.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     body: Option<String>,
+    #[schema(example = json!(["dragons", "training"]))]
     tags: Vec<String>,
+    #[schema(schema_with = post_status_schema)]
     status: &'static str,
     author: AuthorBody,
+    /// Whether the caller has favourited this post.
     favorited: bool,
     favorites_count: u64,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     created_at: String,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     updated_at: String,
+    /// When the post was first published; `null` for a draft.
+    #[schema(required = true, format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     published_at: Option<String>,
 }
 
@@ -96,13 +127,19 @@ impl From<Post> for PostBody {
 }
 
 /// A comment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Comment)]
 pub(crate) struct CommentBody {
+    /// A 64-bit integer, not a UUID (the RealWorld surface requires integer comment ids).
+    #[schema(example = 1)]
     id: i64,
+    #[schema(example = "It takes a Jacobian")]
     body: String,
     author: AuthorBody,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     created_at: String,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     updated_at: String,
 }
 
@@ -119,10 +156,13 @@ impl From<Comment> for CommentBody {
 }
 
 /// A tag in use.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = TagUsage)]
 pub(crate) struct TagBody {
+    #[schema(example = "dragons")]
     tag: String,
+    /// How many published posts carry the tag.
     posts_count: u64,
 }
 

@@ -3,23 +3,61 @@
 use folio_domain::accounts::SignedIn;
 use folio_domain::user::User;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use uuid::Uuid;
 
 use crate::envelope::timestamp;
 
+/// A string schema limited to `values`, for fields the DTOs hold as `&'static str`.
+pub(crate) fn one_of(values: &[&str], description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .description(Some(description))
+}
+
+/// The wire names of `folio_domain::user::Role`.
+pub(crate) const ROLES: [&str; 3] = ["user", "moderator", "admin"];
+
+pub(crate) fn role_schema() -> ObjectBuilder {
+    one_of(
+        &ROLES,
+        "What the account may do: `moderator` may edit and delete others' content, `admin` also manages accounts.",
+    )
+}
+
+/// The wire names of `folio_domain::user::AccountStatus`.
+pub(crate) const ACCOUNT_STATUSES: [&str; 2] = ["active", "deactivated"];
+
+fn account_status_schema() -> ObjectBuilder {
+    one_of(&ACCOUNT_STATUSES, "A deactivated account cannot log in, and its tokens stop working.")
+}
+
 /// An account as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = User)]
 pub(crate) struct UserBody {
     id: Uuid,
+    #[schema(format = Email, example = "alice@example.com")]
     email: String,
+    /// The unique handle: 3 to 32 of `a-z`, `0-9`, `_` and `-`, lower-cased.
+    #[schema(example = "alice")]
     username: String,
+    #[schema(required = true, example = "Alice Liddell")]
     display_name: Option<String>,
+    #[schema(required = true)]
     bio: Option<String>,
+    #[schema(required = true, format = "uri")]
     image: Option<String>,
+    #[schema(schema_with = role_schema)]
     role: &'static str,
+    #[schema(schema_with = account_status_schema)]
     status: &'static str,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     created_at: String,
+    #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     updated_at: String,
 }
 
@@ -40,14 +78,24 @@ impl From<User> for UserBody {
     }
 }
 
-/// The answer to register, log in and refresh.
-#[derive(Debug, Serialize)]
+fn token_type_schema() -> ObjectBuilder {
+    one_of(&["Bearer"], "How to send the access token: `Authorization: Bearer <accessToken>`.")
+}
+
+/// The answer to register, log in and refresh: the account and a fresh pair of tokens.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SignedIn)]
 pub(crate) struct SignedInBody {
     user: UserBody,
+    /// A JWT to send as `Authorization: Bearer <accessToken>`; it expires after `expiresIn` seconds.
     access_token: String,
+    /// An opaque token for `POST /api/v1/auth/refresh`; it works once, and reusing it ends the session.
     refresh_token: String,
+    #[schema(schema_with = token_type_schema)]
     token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
     expires_in: u64,
 }
 
@@ -71,4 +119,49 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use folio_domain::content::values::PostStatus;
+    use folio_domain::user::{AccountStatus, Role};
+
+    use super::super::content_dto::POST_STATUSES;
+    use super::{ACCOUNT_STATUSES, ROLES};
+
+    // Each match is exhaustive: a new variant fails to compile here until the
+    // document lists it.
+
+    #[test]
+    fn documented_roles_are_the_domain_roles() {
+        let roles = [Role::User, Role::Moderator, Role::Admin];
+        for role in roles {
+            match role {
+                Role::User | Role::Moderator | Role::Admin => {}
+            }
+        }
+        assert_eq!(roles.map(|role| role.as_str()), ROLES);
+    }
+
+    #[test]
+    fn documented_account_statuses_are_the_domain_statuses() {
+        let statuses = [AccountStatus::Active, AccountStatus::Deactivated];
+        for status in statuses {
+            match status {
+                AccountStatus::Active | AccountStatus::Deactivated => {}
+            }
+        }
+        assert_eq!(statuses.map(|status| status.as_str()), ACCOUNT_STATUSES);
+    }
+
+    #[test]
+    fn documented_post_statuses_are_the_domain_statuses() {
+        let statuses = [PostStatus::Draft, PostStatus::Published];
+        for status in statuses {
+            match status {
+                PostStatus::Draft | PostStatus::Published => {}
+            }
+        }
+        assert_eq!(statuses.map(|status| status.as_str()), POST_STATUSES);
+    }
 }

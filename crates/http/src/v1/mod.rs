@@ -1,74 +1,108 @@
 //! The native API under `/api/v1`.
+//!
+//! Every route is one row of the table at the bottom of this file, and that
+//! table is the single source of truth: it registers the routes with actix,
+//! lists them in [`ROUTES`], and feeds the same handlers to the OpenAPI
+//! document ([`V1Api`]), so a handler cannot be routed without being
+//! documented. Each handler's `#[utoipa::path]` states its method and path a
+//! second time (utoipa needs them there); `tests/openapi.rs` fails when the two
+//! disagree, and drives the real router to check that it serves exactly the
+//! documented routes.
 
 mod auth;
 mod content_dto;
 pub(crate) mod dto;
 mod posts;
 mod profiles;
-mod users;
+pub(crate) mod users;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{Resource, web};
 
 use crate::error::ApiError;
+use crate::openapi;
 use crate::services::Services;
 
-/// A resource whose unsupported methods get a 405 naming the allowed ones.
-fn resource(path: &str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allow))
-    }))
+/// A resource whose unsupported methods get a 405 naming the allowed ones, and
+/// whose requests are held to the request time limit.
+fn resource(
+    path: &str,
+    allow: &'static str,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .default_service(web::to(move || async move {
+            Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allow))
+        }))
+        .wrap(from_fn(crate::headers::timeout))
 }
 
-/// Registers every `/api/v1` route.
-pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
-    config
-        .service(resource("/auth/register", "POST").route(web::post().to(auth::register::<S>)))
-        .service(resource("/auth/login", "POST").route(web::post().to(auth::log_in::<S>)))
-        .service(resource("/auth/refresh", "POST").route(web::post().to(auth::refresh::<S>)))
-        .service(resource("/auth/logout", "POST").route(web::post().to(auth::log_out::<S>)))
-        .service(
-            resource("/users/me", "GET, PATCH")
-                .route(web::get().to(users::me::<S>))
-                .route(web::patch().to(users::update_me::<S>)),
-        )
-        .service(resource("/users/me/password", "POST").route(web::post().to(users::change_password::<S>)))
-        .service(resource("/users", "GET").route(web::get().to(users::list::<S>)))
-        .service(
-            resource("/users/{id}", "GET, PATCH")
-                .route(web::get().to(users::get::<S>))
-                .route(web::patch().to(users::change_role::<S>)),
-        )
-        .service(resource("/users/{id}/deactivate", "POST").route(web::post().to(users::deactivate::<S>)))
-        .service(resource("/users/{id}/reactivate", "POST").route(web::post().to(users::reactivate::<S>)))
-        .service(resource("/profiles/{username}", "GET").route(web::get().to(profiles::get::<S>)))
-        .service(
-            resource("/profiles/{username}/follow", "POST, DELETE")
-                .route(web::post().to(profiles::follow::<S>))
-                .route(web::delete().to(profiles::unfollow::<S>)),
-        )
-        .service(
-            resource("/posts", "GET, POST")
-                .route(web::get().to(posts::list::<S>))
-                .route(web::post().to(posts::create::<S>)),
-        )
-        .service(resource("/posts/feed", "GET").route(web::get().to(posts::feed::<S>)))
-        .service(
-            resource("/posts/{slug}", "GET, PATCH, DELETE")
-                .route(web::get().to(posts::get::<S>))
-                .route(web::patch().to(posts::update::<S>))
-                .route(web::delete().to(posts::delete::<S>)),
-        )
-        .service(resource("/posts/{slug}/publish", "POST").route(web::post().to(posts::publish::<S>)))
-        .service(
-            resource("/posts/{slug}/favorite", "POST, DELETE")
-                .route(web::post().to(posts::favorite::<S>))
-                .route(web::delete().to(posts::unfavorite::<S>)),
-        )
-        .service(
-            resource("/posts/{slug}/comments", "GET, POST")
-                .route(web::get().to(posts::comments::<S>))
-                .route(web::post().to(posts::add_comment::<S>)),
-        )
-        .service(resource("/posts/{slug}/comments/{id}", "DELETE").route(web::delete().to(posts::delete_comment::<S>)))
-        .service(resource("/tags", "GET").route(web::get().to(posts::tags::<S>)));
+/// `"GET, PATCH"` from `GET, PATCH`, as a `&'static str` for the `Allow` header.
+macro_rules! allow {
+    ($method:ident) => { stringify!($method) };
+    ($method:ident, $($rest:ident),+) => { concat!(stringify!($method), ", ", allow!($($rest),+)) };
+}
+
+/// Expands the route table into the router ([`routes`]), the list of routes
+/// ([`ROUTES`]) and the document's path items ([`V1Api`]).
+///
+/// A row is `"/path" { METHOD => module::handler<S>, ... }`; `<S>` marks a
+/// handler generic over the [`Services`]. Rows are registered in order, so a
+/// literal path (`/posts/feed`) must come before a template it would match
+/// (`/posts/{slug}`).
+macro_rules! route_table {
+    ($($path:literal { $($method:ident => $($segment:ident)::+ $(<$services:ident>)?),+ $(,)? })+) => {
+        /// Every `/api/v1` route as `(method, path)`, the path relative to
+        /// `/api/v1` and written as actix and OpenAPI both write templates.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+
+        /// Registers every `/api/v1` route.
+        pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
+            $(
+                config.service(
+                    resource($path, allow!($($method),+))
+                        $(.route(web::method(Method::$method).to($($segment)::+ $(::<$services>)?)))+
+                );
+            )+
+        }
+
+        /// The path items of every `/api/v1` route, relative to `/api/v1`.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($($($segment)::+),+),+))]
+        pub(crate) struct V1Api;
+    };
+}
+
+route_table! {
+    "/auth/register" { POST => auth::register<S> }
+    "/auth/login" { POST => auth::log_in<S> }
+    "/auth/refresh" { POST => auth::refresh<S> }
+    "/auth/logout" { POST => auth::log_out<S> }
+    "/users/me" { GET => users::me<S>, PATCH => users::update_me<S> }
+    "/users/me/password" { POST => users::change_password<S> }
+    "/users" { GET => users::list<S> }
+    "/users/{id}" { GET => users::get<S>, PATCH => users::change_role<S> }
+    "/users/{id}/deactivate" { POST => users::deactivate<S> }
+    "/users/{id}/reactivate" { POST => users::reactivate<S> }
+    "/profiles/{username}" { GET => profiles::get<S> }
+    "/profiles/{username}/follow" { POST => profiles::follow<S>, DELETE => profiles::unfollow<S> }
+    "/posts" { GET => posts::list<S>, POST => posts::create<S> }
+    "/posts/feed" { GET => posts::feed<S> }
+    "/posts/{slug}" { GET => posts::get<S>, PATCH => posts::update<S>, DELETE => posts::delete<S> }
+    "/posts/{slug}/publish" { POST => posts::publish<S> }
+    "/posts/{slug}/favorite" { POST => posts::favorite<S>, DELETE => posts::unfavorite<S> }
+    "/posts/{slug}/comments" { GET => posts::comments<S>, POST => posts::add_comment<S> }
+    "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment<S> }
+    "/tags" { GET => posts::tags<S> }
+    "/openapi.json" { GET => openapi::serve }
 }

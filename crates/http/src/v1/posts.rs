@@ -8,12 +8,14 @@ use folio_domain::error::FieldProblem;
 use folio_domain::pagination::{PageRequest, SearchTerm};
 use folio_domain::user::Username;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::content_dto::{CommentBody as CommentOut, PostBody, TagBody};
 use super::dto::present;
 use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::envelope;
+use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
+use crate::openapi as doc;
 use crate::services::Services;
 
 /// A slug from the path; one that could never have been generated is simply not found.
@@ -42,13 +44,23 @@ fn required<T, E: FieldProblem>(
     errors.require(field, value).and_then(|raw| errors.check(field, parse(&raw)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new post.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreatePostRequest {
+    /// One line; the slug is derived from it.
+    #[schema(value_type = String, max_length = 200, example = "How to train your dragon")]
     title: Option<String>,
+    #[schema(value_type = String, max_length = 500, example = "Ever wonder how?")]
     description: Option<String>,
+    /// Markdown, stored as given.
+    #[schema(value_type = String, max_length = 100000, example = "You have to believe.")]
     body: Option<String>,
+    /// At most 10 tags of at most 32 characters; stored lower-cased, duplicates removed.
+    #[schema(nullable = false, max_items = 10, example = json!(["dragons", "training"]))]
     tags: Option<Vec<String>>,
+    /// `draft` (the default) or `published`.
+    #[schema(schema_with = super::content_dto::post_status_schema)]
     status: Option<String>,
 }
 
@@ -72,6 +84,17 @@ impl CreatePostRequest {
     }
 }
 
+/// Create a post
+///
+/// The caller becomes the author. A post starts as a draft unless `status` is `published`.
+#[utoipa::path(
+    post,
+    path = "/posts",
+    operation_id = "createPost",
+    tag = "posts",
+    security(("bearerAuth" = [])),
+    responses((status = 201, description = "The new post.", body = Data<PostBody>)),
+)]
 pub(crate) async fn create<S: Services>(
     services: web::Data<S>,
     Authenticated(author): Authenticated,
@@ -82,6 +105,21 @@ pub(crate) async fn create<S: Services>(
     Ok(envelope::created(PostBody::from(post)))
 }
 
+/// Get a post
+///
+/// A draft is visible only to its author, moderators and admins; to anyone else it does not exist.
+#[utoipa::path(
+    get,
+    path = "/posts/{slug}",
+    operation_id = "getPost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The post, with its body.", body = Data<PostBody>),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn get<S: Services>(
     services: web::Data<S>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
@@ -91,16 +129,25 @@ pub(crate) async fn get<S: Services>(
     Ok(envelope::ok(PostBody::from(post)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A partial update of a post: a field left out is kept.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct UpdatePostRequest {
+    /// May be changed, not removed: `null` is refused. When the title's words change, the slug follows.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, max_length = 200)]
     title: Option<Option<String>>,
+    /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, max_length = 500)]
     description: Option<Option<String>>,
+    /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, max_length = 100000)]
     body: Option<Option<String>>,
+    /// Replaces every tag; `null` or `[]` removes them all.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 10)]
     tags: Option<Option<Vec<String>>>,
 }
 
@@ -135,6 +182,22 @@ impl UpdatePostRequest {
     }
 }
 
+/// Update a post
+///
+/// Only the author, a moderator or an admin may.
+#[utoipa::path(
+    patch,
+    path = "/posts/{slug}",
+    operation_id = "updatePost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The updated post.", body = Data<PostBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn update<S: Services>(
     services: web::Data<S>,
     Authenticated(editor): Authenticated,
@@ -147,6 +210,23 @@ pub(crate) async fn update<S: Services>(
     Ok(envelope::ok(PostBody::from(post)))
 }
 
+/// Publish a post
+///
+/// Makes a draft visible to everyone; publishing a published post changes nothing.
+/// Only the author, a moderator or an admin may.
+#[utoipa::path(
+    post,
+    path = "/posts/{slug}/publish",
+    operation_id = "publishPost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The published post.", body = Data<PostBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn publish<S: Services>(
     services: web::Data<S>,
     Authenticated(editor): Authenticated,
@@ -156,6 +236,22 @@ pub(crate) async fn publish<S: Services>(
     Ok(envelope::ok(PostBody::from(post)))
 }
 
+/// Delete a post
+///
+/// Only the author, a moderator or an admin may.
+#[utoipa::path(
+    delete,
+    path = "/posts/{slug}",
+    operation_id = "deletePost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "The post is deleted."),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn delete<S: Services>(
     services: web::Data<S>,
     Authenticated(actor): Authenticated,
@@ -165,15 +261,30 @@ pub(crate) async fn delete<S: Services>(
     Ok(envelope::no_content())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, default = 1)]
     page: Option<u32>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<u32>,
+    /// Only posts with this tag.
+    #[param(max_length = 32, example = "dragons")]
     tag: Option<String>,
+    /// Only posts by this username, or `me` for the caller's own (which needs a token).
+    #[param(example = "alice")]
     author: Option<String>,
+    /// Only posts this username has favourited.
+    #[param(example = "alice")]
     favorited_by: Option<String>,
+    /// Full-text search, in web-search syntax (`"quoted phrase"`, `-excluded`); best match first.
+    #[param(max_length = 100)]
     q: Option<String>,
+    /// `published` (the default) or `draft`; drafts can only be listed with `author=me`.
+    #[param(inline, schema_with = super::content_dto::post_status_schema)]
     status: Option<String>,
 }
 
@@ -196,6 +307,23 @@ impl ListQuery {
     }
 }
 
+/// List posts
+///
+/// Published posts, most recently published first, without their bodies; filters combine.
+/// `author=me` and `status=draft` need a token (401 without one).
+#[utoipa::path(
+    get,
+    path = "/posts",
+    operation_id = "listPosts",
+    tag = "posts",
+    params(ListQuery),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of posts, without their bodies.", body = List<PostBody>),
+        (status = 400, response = doc::BadRequest),
+        (status = 401, response = doc::Unauthenticated),
+    ),
+)]
 pub(crate) async fn list<S: Services>(
     services: web::Data<S>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
@@ -206,9 +334,14 @@ pub(crate) async fn list<S: Services>(
     Ok(envelope::page(page, PostBody::from))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, default = 1)]
     page: Option<u32>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<u32>,
 }
 
@@ -219,6 +352,21 @@ impl PageQuery {
     }
 }
 
+/// My feed
+///
+/// Published posts by the people the caller follows, most recently published first, without their bodies.
+#[utoipa::path(
+    get,
+    path = "/posts/feed",
+    operation_id = "getFeed",
+    tag = "posts",
+    params(PageQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of posts, without their bodies.", body = List<PostBody>),
+        (status = 400, response = doc::BadRequest),
+    ),
+)]
 pub(crate) async fn feed<S: Services>(
     services: web::Data<S>,
     Authenticated(reader): Authenticated,
@@ -229,6 +377,21 @@ pub(crate) async fn feed<S: Services>(
     Ok(envelope::page(page, PostBody::from))
 }
 
+/// Favourite a post
+///
+/// Favouriting a post already favourited changes nothing.
+#[utoipa::path(
+    post,
+    path = "/posts/{slug}/favorite",
+    operation_id = "favoritePost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The post, favourited.", body = Data<PostBody>),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn favorite<S: Services>(
     services: web::Data<S>,
     Authenticated(reader): Authenticated,
@@ -238,6 +401,21 @@ pub(crate) async fn favorite<S: Services>(
     Ok(envelope::ok(PostBody::from(post)))
 }
 
+/// Unfavourite a post
+///
+/// Unfavouriting a post not favourited changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/posts/{slug}/favorite",
+    operation_id = "unfavoritePost",
+    tag = "posts",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The post, no longer favourited.", body = Data<PostBody>),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn unfavorite<S: Services>(
     services: web::Data<S>,
     Authenticated(reader): Authenticated,
@@ -247,6 +425,20 @@ pub(crate) async fn unfavorite<S: Services>(
     Ok(envelope::ok(PostBody::from(post)))
 }
 
+/// List a post's comments
+#[utoipa::path(
+    get,
+    path = "/posts/{slug}/comments",
+    operation_id = "listComments",
+    tag = "comments",
+    params(("slug" = String, Path, description = "The post's slug."), PageQuery),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of comments.", body = List<CommentOut>),
+        (status = 400, response = doc::BadRequest),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn comments<S: Services>(
     services: web::Data<S>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
@@ -259,12 +451,28 @@ pub(crate) async fn comments<S: Services>(
     Ok(envelope::page(page, CommentOut::from))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new comment.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateCommentRequest)]
 pub(crate) struct CommentRequest {
+    #[schema(value_type = String, max_length = 5000, example = "It takes a Jacobian")]
     body: Option<String>,
 }
 
+/// Comment on a post
+#[utoipa::path(
+    post,
+    path = "/posts/{slug}/comments",
+    operation_id = "createComment",
+    tag = "comments",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 201, description = "The new comment.", body = Data<CommentOut>),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn add_comment<S: Services>(
     services: web::Data<S>,
     Authenticated(author): Authenticated,
@@ -280,6 +488,25 @@ pub(crate) async fn add_comment<S: Services>(
     Ok(envelope::created(CommentOut::from(comment)))
 }
 
+/// Delete a comment
+///
+/// Only the comment's author, a moderator or an admin may.
+#[utoipa::path(
+    delete,
+    path = "/posts/{slug}/comments/{id}",
+    operation_id = "deleteComment",
+    tag = "comments",
+    params(
+        ("slug" = String, Path, description = "The post's slug."),
+        ("id" = i64, Path, description = "The comment's id."),
+    ),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 204, description = "The comment is deleted."),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn delete_comment<S: Services>(
     services: web::Data<S>,
     Authenticated(actor): Authenticated,
@@ -290,6 +517,16 @@ pub(crate) async fn delete_comment<S: Services>(
     Ok(envelope::no_content())
 }
 
+/// List tags in use
+///
+/// Every tag on a published post, most used first.
+#[utoipa::path(
+    get,
+    path = "/tags",
+    operation_id = "listTags",
+    tag = "tags",
+    responses((status = 200, description = "The tags in use.", body = Data<Vec<TagBody>>)),
+)]
 pub(crate) async fn tags<S: Services>(services: web::Data<S>) -> Result<HttpResponse, ApiError> {
     let tags = services.content().tags().await?;
     Ok(envelope::ok(tags.into_iter().map(TagBody::from).collect::<Vec<_>>()))

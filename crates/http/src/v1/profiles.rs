@@ -6,8 +6,9 @@ use folio_domain::user::Username;
 
 use super::content_dto::ProfileBody;
 use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::envelope;
+use crate::envelope::{self, Data};
 use crate::error::ApiError;
+use crate::openapi as doc;
 use crate::services::Services;
 
 /// A username from the path; one that can't exist is simply not found.
@@ -15,6 +16,21 @@ pub(crate) fn username(raw: &str) -> Result<Username, ApiError> {
     Username::parse(raw).map_err(|_| ApiError::not_found("No profile has this username."))
 }
 
+/// Get a profile
+///
+/// Anyone may look; with a token, `following` says whether the caller follows them.
+#[utoipa::path(
+    get,
+    path = "/profiles/{username}",
+    operation_id = "getProfile",
+    tag = "profiles",
+    params(("username" = String, Path, description = "The person's username.")),
+    security((), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The profile.", body = Data<ProfileBody>),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn get<S: Services>(
     services: web::Data<S>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
@@ -24,6 +40,23 @@ pub(crate) async fn get<S: Services>(
     Ok(envelope::ok(ProfileBody::from(profile)))
 }
 
+/// Follow a person
+///
+/// Following someone already followed changes nothing; following oneself is a
+/// `VALIDATION_ERROR` on `username`.
+#[utoipa::path(
+    post,
+    path = "/profiles/{username}/follow",
+    operation_id = "followProfile",
+    tag = "profiles",
+    params(("username" = String, Path, description = "The person's username.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The profile, now followed.", body = Data<ProfileBody>),
+        (status = 400, response = doc::BadRequest),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn follow<S: Services>(
     services: web::Data<S>,
     Authenticated(reader): Authenticated,
@@ -33,6 +66,23 @@ pub(crate) async fn follow<S: Services>(
     Ok(envelope::ok(ProfileBody::from(profile)))
 }
 
+/// Unfollow a person
+///
+/// Unfollowing someone not followed changes nothing; unfollowing oneself is a
+/// `VALIDATION_ERROR` on `username`.
+#[utoipa::path(
+    delete,
+    path = "/profiles/{username}/follow",
+    operation_id = "unfollowProfile",
+    tag = "profiles",
+    params(("username" = String, Path, description = "The person's username.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The profile, no longer followed.", body = Data<ProfileBody>),
+        (status = 400, response = doc::BadRequest),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn unfollow<S: Services>(
     services: web::Data<S>,
     Authenticated(reader): Authenticated,

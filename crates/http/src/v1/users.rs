@@ -9,14 +9,25 @@ use folio_domain::pagination::SearchTerm;
 use folio_domain::ports::UserQuery;
 use folio_domain::user::{Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, UserId, Username};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::{UserBody, present};
 use crate::auth::Authenticated;
-use crate::envelope;
+use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
+use crate::openapi as doc;
 use crate::services::Services;
 
+/// Get my account
+#[utoipa::path(
+    get,
+    path = "/users/me",
+    operation_id = "getMyAccount",
+    tag = "users",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "The caller's account.", body = Data<UserBody>)),
+)]
 pub(crate) async fn me<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -25,18 +36,30 @@ pub(crate) async fn me<S: Services>(
     Ok(envelope::ok(UserBody::from(user)))
 }
 
-#[derive(Debug, Deserialize)]
+/// A partial update of the caller's account: a field left out is kept.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = UpdateMyAccountRequest)]
 pub(crate) struct UpdateMeRequest {
+    /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, format = Email, max_length = 254, example = "alice@example.com")]
     email: Option<Option<String>>,
+    /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String, min_length = 3, max_length = 32, example = "alice")]
     username: Option<Option<String>>,
+    /// `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 64)]
     display_name: Option<Option<String>>,
+    /// `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     bio: Option<Option<String>>,
+    /// An `http` or `https` URL; `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
     image: Option<Option<String>>,
 }
 
@@ -58,7 +81,7 @@ fn required_update<T, E: FieldProblem>(
 }
 
 /// An optional field is kept when left out, cleared by `null` or `""`, set otherwise.
-fn optional_update<T, E: FieldProblem>(
+pub(crate) fn optional_update<T, E: FieldProblem>(
     errors: &mut ValidationErrors,
     field: &str,
     value: Option<Option<String>>,
@@ -86,6 +109,18 @@ impl UpdateMeRequest {
     }
 }
 
+/// Update my account
+#[utoipa::path(
+    patch,
+    path = "/users/me",
+    operation_id = "updateMyAccount",
+    tag = "users",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The updated account.", body = Data<UserBody>),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub(crate) async fn update_me<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -96,13 +131,28 @@ pub(crate) async fn update_me<S: Services>(
     Ok(envelope::ok(UserBody::from(user)))
 }
 
-#[derive(Debug, Deserialize)]
+/// The current password, to prove it is the owner, and the new one.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ChangePasswordRequest {
+    #[schema(value_type = String, format = Password)]
     current_password: Option<String>,
+    /// At least 8 characters and at most 72 bytes; not a common password, nor the email or username.
+    #[schema(value_type = String, format = Password, min_length = 8)]
     new_password: Option<String>,
 }
 
+/// Change my password
+///
+/// A wrong current password is a `VALIDATION_ERROR` on `currentPassword`.
+#[utoipa::path(
+    post,
+    path = "/users/me/password",
+    operation_id = "changeMyPassword",
+    tag = "users",
+    security(("bearerAuth" = [])),
+    responses((status = 204, description = "The password is changed.")),
+)]
 pub(crate) async fn change_password<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -121,10 +171,17 @@ pub(crate) async fn change_password<S: Services>(
     Ok(envelope::no_content())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, default = 1)]
     page: Option<u32>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: Option<u32>,
+    /// Only accounts whose email or username contains this text (case-insensitive).
+    #[param(max_length = 100)]
     q: Option<String>,
 }
 
@@ -140,6 +197,20 @@ impl ListQuery {
     }
 }
 
+/// List accounts
+#[utoipa::path(
+    get,
+    path = "/users",
+    operation_id = "listUsers",
+    tag = "admin",
+    params(ListQuery),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "A page of accounts.", body = List<UserBody>),
+        (status = 400, response = doc::BadRequest),
+        (status = 403, response = doc::Forbidden),
+    ),
+)]
 pub(crate) async fn list<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -150,6 +221,20 @@ pub(crate) async fn list<S: Services>(
     Ok(envelope::page(page, UserBody::from))
 }
 
+/// Get an account
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    operation_id = "getUser",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The account's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The account.", body = Data<UserBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn get<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -159,12 +244,31 @@ pub(crate) async fn get<S: Services>(
     Ok(envelope::ok(UserBody::from(user)))
 }
 
-#[derive(Debug, Deserialize)]
+/// The role to give.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangeRoleRequest {
+    #[schema(schema_with = super::dto::role_schema, required = true)]
     role: Option<String>,
 }
 
+/// Change an account's role
+///
+/// The last active admin cannot lose the role (409).
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    operation_id = "changeUserRole",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The account's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The account with its new role.", body = Data<UserBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub(crate) async fn change_role<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -180,6 +284,24 @@ pub(crate) async fn change_role<S: Services>(
     Ok(envelope::ok(UserBody::from(user)))
 }
 
+/// Deactivate an account
+///
+/// The account can no longer log in and its tokens stop working. The last
+/// active admin cannot be deactivated (409).
+#[utoipa::path(
+    post,
+    path = "/users/{id}/deactivate",
+    operation_id = "deactivateUser",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The account's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The deactivated account.", body = Data<UserBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+        (status = 409, response = doc::Conflict),
+    ),
+)]
 pub(crate) async fn deactivate<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
@@ -189,6 +311,20 @@ pub(crate) async fn deactivate<S: Services>(
     Ok(envelope::ok(UserBody::from(user)))
 }
 
+/// Reactivate an account
+#[utoipa::path(
+    post,
+    path = "/users/{id}/reactivate",
+    operation_id = "reactivateUser",
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The account's id.")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The reactivated account.", body = Data<UserBody>),
+        (status = 403, response = doc::Forbidden),
+        (status = 404, response = doc::NotFound),
+    ),
+)]
 pub(crate) async fn reactivate<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,

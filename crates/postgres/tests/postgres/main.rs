@@ -3,6 +3,7 @@
 
 mod comments;
 mod fixtures;
+mod lists;
 mod migrations;
 mod pool;
 mod posts;

@@ -4,7 +4,9 @@
 //!
 //! Statements are counted with Diesel's instrumentation hook on the
 //! connections of a pool of this test's own (`TestDatabase::logged_pool`), so
-//! tests running in parallel cannot disturb the count.
+//! tests running in parallel cannot disturb the count. The pool's own check
+//! of a connection that sat idle (`SELECT $1`) is not the list's and is left
+//! out, so a slow machine cannot change the count either.
 
 use std::future::Future;
 
@@ -87,9 +89,36 @@ where
     for limit in [1, 50] {
         log.take();
         let listed = list(page(1, limit)).await;
-        runs.push((limit, listed.items.len(), log.take()));
+        runs.push((limit, listed.items.len(), list_statements(log.take())));
     }
     runs
+}
+
+/// The statements a list sent: the pool's liveness check left out, and a page
+/// size written into the SQL (`LIMIT 20`, which lets PostgreSQL keep one plan
+/// for the public list) read as the bound value it stands for.
+fn list_statements(statements: Vec<String>) -> Vec<String> {
+    statements.into_iter().filter(|sql| !is_liveness_check(sql)).map(|sql| literal_limits_as_binds(&sql)).collect()
+}
+
+fn is_liveness_check(sql: &str) -> bool {
+    sql == "SELECT $1"
+}
+
+fn literal_limits_as_binds(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("LIMIT ") {
+        let (before, after) = rest.split_at(at + "LIMIT ".len());
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("<limit>");
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn assert_fixed(name: &str, runs: &[(u32, usize, Vec<String>)], expected: usize) {
@@ -111,8 +140,8 @@ async fn lists_run_the_same_few_statements_for_a_page_of_one_and_a_page_of_fifty
     let comments = PgCommentRepository::new(pool.clone());
     let reader = Some(seeded.reader);
 
-    // The pool's liveness check of the connection it hands out, the page, the count.
-    let expected = 3;
+    // The page and its total, sent together.
+    let expected = 2;
 
     let everything = |page| PostQuery {
         tag: None,
@@ -174,10 +203,10 @@ async fn the_statement_log_sees_every_statement_of_a_transaction() {
 
     posts.favorite(alice, post.id, now()).await.expect("favourited");
 
-    let statements = log.take();
-    assert_eq!(statements.len(), 5, "check, BEGIN, INSERT, UPDATE, COMMIT: {statements:#?}");
-    assert_eq!(statements[1], "BEGIN");
-    assert!(statements[2].starts_with("INSERT INTO \"favorites\""), "{statements:#?}");
-    assert!(statements[3].starts_with("UPDATE \"posts\""), "{statements:#?}");
-    assert_eq!(statements[4], "COMMIT");
+    let statements: Vec<String> = log.take().into_iter().filter(|sql| !is_liveness_check(sql)).collect();
+    assert_eq!(statements.len(), 4, "BEGIN, INSERT, UPDATE, COMMIT: {statements:#?}");
+    assert_eq!(statements[0], "BEGIN");
+    assert!(statements[1].starts_with("INSERT INTO \"favorites\""), "{statements:#?}");
+    assert!(statements[2].starts_with("UPDATE \"posts\""), "{statements:#?}");
+    assert_eq!(statements[3], "COMMIT");
 }

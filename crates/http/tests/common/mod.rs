@@ -1,0 +1,50 @@
+//! The services the HTTP tests drive the app over: mocks of the domain's
+//! service traits, and a limiter that never limits.
+
+use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
+use folio_domain::content::MockContentService;
+use folio_http::Services;
+
+pub(crate) struct TestServices {
+    pub(crate) accounts: MockAccountService,
+    pub(crate) admin: MockUserAdminService,
+    pub(crate) content: MockContentService,
+}
+
+impl TestServices {
+    /// Mocks with no expectations: any call fails the test.
+    pub(crate) fn new() -> Self {
+        Self {
+            accounts: MockAccountService::new(),
+            admin: MockUserAdminService::new(),
+            content: MockContentService::new(),
+        }
+    }
+}
+
+impl Services for TestServices {
+    type Accounts = MockAccountService;
+    type UserAdmin = MockUserAdminService;
+    type Content = MockContentService;
+    type Limiter = Unlimited;
+
+    fn accounts(&self) -> &Self::Accounts {
+        &self.accounts
+    }
+
+    fn user_admin(&self) -> &Self::UserAdmin {
+        &self.admin
+    }
+
+    fn content(&self) -> &Self::Content {
+        &self.content
+    }
+
+    fn limiter(&self) -> &Self::Limiter {
+        &Unlimited
+    }
+
+    async fn ready(&self) -> bool {
+        true
+    }
+}
