@@ -24,7 +24,7 @@ struct Expected {
 
 /// Newest publication first, ties by id descending: the list's order.
 fn in_list_order(mut posts: Vec<Expected>) -> Vec<String> {
-    posts.sort_by(|a, b| (b.published_at, b.id.as_uuid()).cmp(&(a.published_at, a.id.as_uuid())));
+    posts.sort_by_key(|post| std::cmp::Reverse((post.published_at, post.id.as_uuid())));
     posts.into_iter().map(|post| post.slug).collect()
 }
 
@@ -40,7 +40,9 @@ async fn posts_over_several_days(posts: &PgPostRepository, author: UserId) -> Ve
     let midnight = DateTime::parse_from_rfc3339("2025-03-10T00:00:00Z").expect("a time").with_timezone(&Utc);
     let mut expected = Vec::new();
     let mut number = 0;
-    for (day, hours) in [(0, vec![0, 0, 5, 23]), (1, vec![12]), (3, vec![1, 2, 3, 4, 5, 6, 7]), (4, vec![0]), (9, vec![9, 10])] {
+    for (day, hours) in
+        [(0, vec![0, 0, 5, 23]), (1, vec![12]), (3, vec![1, 2, 3, 4, 5, 6, 7]), (4, vec![0]), (9, vec![9, 10])]
+    {
         for hour in hours {
             number += 1;
             let at = midnight + TimeDelta::days(day) + TimeDelta::hours(hour);
@@ -83,7 +85,8 @@ async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published
 
     // The RealWorld surface pages by raw offsets, which need not fall on a page boundary.
     for offset in [0, 1, 4, 5, 6, 12, 16, 17, 40] {
-        let query = PostQuery { page: PageRequest::from_offset(Some(offset), Some(4)).expect("valid"), ..published(None) };
+        let query =
+            PostQuery { page: PageRequest::from_offset(Some(offset), Some(4)).expect("valid"), ..published(None) };
         let want: Vec<String> = all.iter().skip(offset as usize).take(4).cloned().collect();
         assert_eq!(listed(&posts, &query).await.0, want, "offset {offset}");
     }
