@@ -498,3 +498,60 @@ async fn browsers_may_preflight_from_an_allowed_origin_only() {
         app.request(Method::GET, "/api/tags").header("Origin", "http://localhost:4100").send().await.expect("answers");
     assert_eq!(response.headers()["access-control-allow-origin"], "http://localhost:4100");
 }
+
+mod review_findings {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_user_update_changes_nothing() {
+        let app = spawn_app().await;
+        let token = sign_up(&app, "partial").await;
+        let (status, body) = rw(
+            &app,
+            Method::PUT,
+            "/user",
+            Some(&token),
+            Some(json!({"user": {"bio": "changed bio", "username": "partialnew", "password": "partialnew"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["errors"]["password"].is_array(), "{body}");
+        let (_, body) = rw(&app, Method::GET, "/user", Some(&token), None).await;
+        assert_eq!(body["user"]["username"], "partial");
+        assert_eq!(body["user"]["bio"], Value::Null);
+    }
+
+    #[tokio::test]
+    async fn large_limits_are_served_as_the_largest_page_and_null_tag_lists_are_refused() {
+        let app = spawn_app().await;
+        let token = sign_up(&app, "author").await;
+        new_article(&app, &token, "Tagged", &["b", "a"]).await;
+        let (status, body) = rw(&app, Method::GET, "/articles?limit=1000", None, None).await;
+        assert_eq!((status, body["articlesCount"].clone()), (StatusCode::OK, json!(1)));
+        let (status, _) =
+            rw(&app, Method::PUT, "/articles/tagged", Some(&token), Some(json!({"article": {"tagList": null}}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, body) = rw(&app, Method::GET, "/articles/tagged", None, None).await;
+        assert_eq!(body["article"]["tagList"], json!(["b", "a"]));
+    }
+
+    #[tokio::test]
+    async fn an_article_titled_feed_stays_reachable() {
+        let app = spawn_app().await;
+        let token = sign_up(&app, "author").await;
+        let article = new_article(&app, &token, "Feed", &[]).await;
+        let slug = article["slug"].as_str().expect("slug").to_owned();
+        assert_ne!(slug, "feed");
+        let (status, _) = rw(&app, Method::GET, &format!("/articles/{slug}"), None, None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn the_body_limit_applies_to_the_realworld_surface_too() {
+        let app = spawn_app().await;
+        let big = json!({"user": {"email": "a".repeat(1_100_000), "password": "x"}});
+        let (status, body) = rw(&app, Method::POST, "/users/login", None, Some(big)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert!(body["errors"].is_object());
+    }
+}

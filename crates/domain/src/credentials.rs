@@ -20,6 +20,9 @@ pub struct Password(SecretString);
 /// Why a new password is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
+    /// Empty.
+    #[error("password can't be blank")]
+    Blank,
     /// Fewer than 8 characters.
     #[error("password must be at least {min} characters", min = Password::MIN_CHARS)]
     TooShort,
@@ -37,6 +40,7 @@ pub enum PasswordError {
 impl FieldProblem for PasswordError {
     fn code(&self) -> &'static str {
         match self {
+            Self::Blank => "blank",
             Self::TooShort => "too_short",
             Self::TooLong => "too_long",
             Self::Common => "too_common",
@@ -90,6 +94,9 @@ impl Password {
     /// # Errors
     /// [`PasswordError`] says which rule it breaks.
     pub fn parse(raw: String) -> Result<Self, PasswordError> {
+        if raw.is_empty() {
+            return Err(PasswordError::Blank);
+        }
         if raw.chars().count() < Self::MIN_CHARS {
             return Err(PasswordError::TooShort);
         }
@@ -316,6 +323,7 @@ mod tests {
     #[test]
     fn password_policy_cases() {
         let cases = [
+            ("", PasswordError::Blank),
             ("short", PasswordError::TooShort),
             ("1234567", PasswordError::TooShort),
             ("password", PasswordError::Common),

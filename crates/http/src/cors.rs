@@ -5,7 +5,6 @@
 //! cookies, carry credentials, so no origin is granted cookie access.
 
 use actix_cors::Cors;
-use actix_web::http::header;
 
 /// The origins browsers may call the API from.
 #[derive(Debug, Clone, Default)]
@@ -34,8 +33,9 @@ pub(crate) fn middleware(settings: &CorsSettings) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, _| origin.to_str().is_ok_and(|origin| origin_allowed(&allowed, origin)))
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
-        .allowed_header("x-request-id")
+        // Front ends send assorted headers (X-Requested-With, Cache-Control,
+        // Accept-Language ...); none carries authority here, so any is allowed.
+        .allow_any_header()
         .expose_headers(["x-request-id", "retry-after"])
         .max_age(3600)
 }

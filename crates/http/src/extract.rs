@@ -21,14 +21,30 @@ pub(crate) fn json_error(error: &JsonPayloadError) -> ApiError {
             ErrorCode::UnsupportedMediaType,
             "The request body must be JSON, sent with 'Content-Type: application/json'.",
         ),
-        JsonPayloadError::Deserialize(error) if error.is_data() => {
-            ApiError::new(ErrorCode::BadRequest, format!("The JSON body has the wrong shape: {error}."))
-        }
+        JsonPayloadError::Deserialize(error) if error.is_data() => ApiError::new(
+            ErrorCode::BadRequest,
+            format!("The JSON body has the wrong shape: {}.", without_type_names(&error.to_string())),
+        ),
         JsonPayloadError::Deserialize(error) => {
             ApiError::new(ErrorCode::BadRequest, format!("The request body is not valid JSON: {error}."))
         }
         _ => ApiError::new(ErrorCode::BadRequest, "The request body could not be read."),
     }
+}
+
+/// serde names the Rust type it expected (`expected struct UpdateMeRequest`);
+/// clients need only know an object was expected.
+fn without_type_names(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("struct ") {
+        out.push_str(&rest[..at]);
+        out.push_str("a JSON object");
+        rest = &rest[at + "struct ".len()..];
+        rest = rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Raw bodies: the same size limit.
@@ -54,4 +70,18 @@ pub(crate) fn path_config() -> web::PathConfig {
 /// The default service: an unknown route.
 pub(crate) async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found(format!("No route matches {} {}.", request.method(), request.path())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_type_names;
+
+    #[test]
+    fn type_names_are_left_out_of_messages() {
+        assert_eq!(
+            without_type_names("invalid type: sequence, expected struct UpdateMeRequest at line 1 column 1"),
+            "invalid type: sequence, expected a JSON object at line 1 column 1"
+        );
+        assert_eq!(without_type_names("missing field `email`"), "missing field `email`");
+    }
 }

@@ -81,8 +81,8 @@ pub fn app<S: Services>(
         .app_data(extract::payload_config(settings.body_limit))
         .app_data(extract::query_config())
         .app_data(extract::path_config())
-        .service(web::resource("/health").route(web::get().to(health)))
-        .service(web::resource("/ready").route(web::get().to(ready::<S>)))
+        .service(web::resource("/health").route(web::get().to(health)).route(web::head().to(health)))
+        .service(web::resource("/ready").route(web::get().to(ready::<S>)).route(web::head().to(ready::<S>)))
         .configure(|config| {
             if serve_metrics {
                 config.service(web::resource("/metrics").route(web::get().to(metrics::endpoint::<S>)));
@@ -90,7 +90,7 @@ pub fn app<S: Services>(
         })
         .service(web::scope("/api/v1").configure(v1::routes::<S>))
         .service(openapi::docs())
-        .service(web::scope("/api").configure(realworld::routes::<S>))
+        .service(web::scope("/api").configure(|config| realworld::routes::<S>(config, settings.body_limit)))
         .default_service(web::to(extract::not_found))
         .wrap(from_fn(rate_limit::middleware::<S>))
         .wrap(cors::middleware(&settings.cors))

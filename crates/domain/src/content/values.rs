@@ -61,6 +61,9 @@ impl Slug {
     pub const MAX_LEN: usize = 120;
     /// The slug of a title with no letters or digits at all.
     const FALLBACK: &'static str = "post";
+    /// Words that name a route next to `/posts/{slug}` (`/posts/feed`); a
+    /// title that would take one gets a suffix, as if it were taken.
+    const RESERVED: &'static [&'static str] = &["feed"];
 
     /// Parses a slug from a URL. Anything that could not have been generated is
     /// refused, so lookups of garbage never reach storage.
@@ -102,6 +105,9 @@ impl Slug {
         }
         if slug.is_empty() {
             slug.push_str(Self::FALLBACK);
+        }
+        if Self::RESERVED.contains(&slug.as_str()) {
+            slug.push_str("-post");
         }
         Self(slug)
     }
@@ -404,6 +410,7 @@ mod tests {
         assert_eq!(slug_of("Straße"), "strasse");
         assert_eq!(slug_of("日本語"), "post");
         assert_eq!(slug_of("--a--b--"), "a-b");
+        assert_eq!(slug_of("Feed"), "feed-post", "a route name is never a slug");
     }
 
     #[test]

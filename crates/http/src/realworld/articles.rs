@@ -38,7 +38,10 @@ fn empty_list() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "articles": [], "articlesCount": 0 }))
 }
 
+/// The spec sets no maximum `limit`; larger ones get the largest page the
+/// domain serves rather than an error.
 fn page_request(offset: Option<u64>, limit: Option<u32>) -> Result<PageRequest, RwError> {
+    let limit = limit.map(|limit| limit.min(PageRequest::MAX_LIMIT));
     PageRequest::from_offset(offset, limit).map_err(|problem| {
         let mut errors = ValidationErrors::new();
         errors.check::<(), _>(problem.parameter(), Err(problem));
@@ -178,8 +181,15 @@ pub(crate) async fn update<S: Services>(
         title: text(&mut errors, "title", article.title, Title::parse),
         description: text(&mut errors, "description", article.description, Description::parse),
         body: text(&mut errors, "body", article.body, Body::parse),
-        // `[]` (or `null`) clears the tags; a missing tagList keeps them.
-        tags: article.tag_list.and_then(|tags| errors.check("tagList", TagList::parse(&tags.unwrap_or_default()))),
+        // `[]` clears the tags; a missing tagList keeps them; `null` is not an array.
+        tags: match article.tag_list {
+            None => None,
+            Some(None) => {
+                errors.add("tagList", "blank", "tagList must be an array");
+                None
+            }
+            Some(Some(tags)) => errors.check("tagList", TagList::parse(&tags)),
+        },
     };
     errors.into_result().map_err(ApiError::from)?;
     let post =

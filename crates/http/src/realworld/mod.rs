@@ -83,10 +83,11 @@ fn resource(
 }
 
 /// Registers every route of the spec, with extractor errors in its shape.
-pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
+pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig, body_limit: usize) {
     config
         .app_data(
             web::JsonConfig::default()
+                .limit(body_limit)
                 .error_handler(|error: JsonPayloadError, _| RwError::from(json_error(&error)).into()),
         )
         .app_data(web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {

@@ -57,6 +57,13 @@ pub(crate) async fn log_in<S: Services>(
             rate_limit::account_failed(services.get_ref(), limits, &email).await;
             return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
         }
+        Err(LogInError::Deactivated) => {
+            return Err(RwError::new(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                "credentials",
+                "account is deactivated",
+            ));
+        }
         Err(other) => return Err(RwError::about("user")(other)),
     };
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
@@ -135,12 +142,24 @@ pub(crate) async fn update<S: Services>(
         .and_then(|raw| errors.check("password", Password::parse(raw)));
     let bio = optional_update(&mut errors, "bio", body.bio, Bio::parse);
     let image = optional_update(&mut errors, "image", body.image, ImageUrl::parse);
-    errors.into_result().map_err(ApiError::from)?;
-
-    let changes = ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image };
+    if !errors.is_empty() {
+        return Err(ApiError::from(errors).into());
+    }
     let accounts = services.accounts();
-    // Everything is validated above, so the two writes can only fail for a
-    // conflict (before the password is touched) or an outage.
+    if let Some(password) = &password {
+        // The identity rule needs the account as it will be after the update;
+        // checked before any write, so a refused request changes nothing.
+        let current = accounts.current_user(caller.principal).await.map_err(RwError::about("user"))?;
+        let new_email = email.as_ref().unwrap_or(&current.email);
+        let new_username = username.as_ref().unwrap_or(&current.username);
+        if let Err(problem) = password.check_identity(new_email, new_username) {
+            errors.check::<(), _>("password", Err(problem));
+            return Err(ApiError::from(errors).into());
+        }
+    }
+    let changes = ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image };
+    // Conflicts surface from the profile write, before the password is
+    // touched; after it, only an outage can fail the password write.
     let user = accounts.update_profile(caller.principal, changes).await.map_err(RwError::about("user"))?;
     if let Some(password) = password {
         accounts.replace_password(caller.principal, password).await.map_err(RwError::about("user"))?;
