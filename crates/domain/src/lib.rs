@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod content;
 pub mod credentials;
 pub mod error;
+pub mod events;
+pub mod jobs;
 pub mod pagination;
 pub mod ports;
 pub mod user;

@@ -4,6 +4,7 @@ mod comments;
 mod connection;
 mod error;
 mod migrations;
+mod outbox;
 mod posts;
 mod profiles;
 mod schema;

@@ -117,6 +117,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Domain events written with the change that caused them.
+    outbox_events (id) {
+        id -> Uuid,
+        event_type -> Text,
+        body -> Jsonb,
+        occurred_at -> Timestamptz,
+        handled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Durable background jobs.
+    jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        locked_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(posts -> users (author_id));
@@ -136,5 +166,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     post_days,
     post_total,
-    tag_counts
+    tag_counts,
+    outbox_events,
+    jobs
 );
