@@ -9,5 +9,6 @@ pub mod jobs;
 pub mod pagination;
 pub mod ports;
 pub mod user;
+pub mod webhooks;
 
 pub use error::{FieldError, FieldProblem, PortError, ValidationErrors};
