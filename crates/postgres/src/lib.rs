@@ -12,6 +12,7 @@ pub mod seed;
 mod sessions;
 mod sql;
 mod users;
+mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -24,3 +25,4 @@ pub use posts::PgPostRepository;
 pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionStore;
 pub use users::PgUserRepository;
+pub use webhooks::PgWebhookRepository;

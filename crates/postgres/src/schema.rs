@@ -147,12 +147,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Webhook endpoints (`00000000000006_webhooks`).
+    webhook_endpoints (id) {
+        id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        secret -> Text,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        consecutive_failures -> Integer,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// One event sent (or to be sent) to one webhook endpoint.
+    webhook_deliveries (id) {
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        response_code -> Nullable<Integer>,
+        latency_ms -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(favorites -> posts (post_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 // follows references users twice (follower and followee), so it has no
 // joinable!: its joins name their ON clause.
 
@@ -168,5 +202,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_total,
     tag_counts,
     outbox_events,
-    jobs
+    jobs,
+    webhook_endpoints,
+    webhook_deliveries
 );

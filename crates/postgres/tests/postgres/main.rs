@@ -11,3 +11,4 @@ mod profiles;
 mod sessions;
 mod statement_count;
 mod users;
+mod webhooks;

@@ -15,7 +15,17 @@ use crate::fixtures::new_user;
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Every table the migrations create.
-const TABLES: [&str; 7] = ["users", "sessions", "refresh_tokens", "follows", "posts", "favorites", "comments"];
+const TABLES: [&str; 9] = [
+    "users",
+    "sessions",
+    "refresh_tokens",
+    "follows",
+    "posts",
+    "favorites",
+    "comments",
+    "webhook_endpoints",
+    "webhook_deliveries",
+];
 
 #[derive(QueryableByName)]
 struct Present {
