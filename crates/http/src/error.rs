@@ -11,6 +11,7 @@ use folio_domain::accounts::{
     RegisterError, UpdateProfileError,
 };
 use folio_domain::content::{ListPostsError, PostError, ProfileError};
+use folio_domain::webhooks::{CreateWebhookError, UpdateWebhookError, WebhookAdminError};
 use folio_domain::{FieldError, PortError, ValidationErrors};
 use serde::Serialize;
 
@@ -374,6 +375,42 @@ impl From<ListPostsError> for ApiError {
                 "Drafts can only be listed with author=me.",
             )),
             ListPostsError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+/// The one message of every webhook refusal to a non-admin.
+const WEBHOOKS_FORBIDDEN: &str = "Only admins may manage webhooks.";
+/// The one message of every unknown webhook endpoint.
+const WEBHOOK_NOT_FOUND: &str = "No webhook endpoint has this id.";
+
+impl From<CreateWebhookError> for ApiError {
+    fn from(error: CreateWebhookError) -> Self {
+        match error {
+            CreateWebhookError::Forbidden => Self::new(ErrorCode::Forbidden, WEBHOOKS_FORBIDDEN),
+            CreateWebhookError::Validation(errors) => Self::validation(errors),
+            CreateWebhookError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<UpdateWebhookError> for ApiError {
+    fn from(error: UpdateWebhookError) -> Self {
+        match error {
+            UpdateWebhookError::Forbidden => Self::new(ErrorCode::Forbidden, WEBHOOKS_FORBIDDEN),
+            UpdateWebhookError::NotFound => Self::not_found(WEBHOOK_NOT_FOUND),
+            UpdateWebhookError::Validation(errors) => Self::validation(errors),
+            UpdateWebhookError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<WebhookAdminError> for ApiError {
+    fn from(error: WebhookAdminError) -> Self {
+        match error {
+            WebhookAdminError::Forbidden => Self::new(ErrorCode::Forbidden, WEBHOOKS_FORBIDDEN),
+            WebhookAdminError::NotFound => Self::not_found(WEBHOOK_NOT_FOUND),
+            WebhookAdminError::Unknown(error) => Self::internal(&error),
         }
     }
 }

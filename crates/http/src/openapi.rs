@@ -47,7 +47,7 @@ pub const DOCS_PATH: &str = "/docs";
     info(
         title = "Folio API",
         description = "The native API of Folio, a content-platform backend: accounts and roles, profiles and \
-follows, posts with drafts, tags, comments and favourites, and a personal feed.\n\n\
+follows, posts with drafts, tags, comments and favourites, a personal feed, and signed webhooks.\n\n\
 Successful answers are `{\"data\": ...}`; lists add `\"meta\": {\"page\", \"limit\", \"total\", \"totalPages\"}`. \
 Every failure is `{\"error\": {\"code\", \"message\", \"details\", \"requestId\"}}` with a stable `code`. \
 Field names are camelCase, times are RFC 3339 UTC with milliseconds, ids are UUIDs except comment ids (64-bit \
@@ -78,6 +78,8 @@ Authenticate with `Authorization: Bearer <access token>`: the access token comes
         (name = "posts", description = "Posts, drafts, publishing, favourites and the personal feed."),
         (name = "comments", description = "Comments on posts."),
         (name = "tags", description = "Tags in use."),
+        (name = "webhooks", description = "Webhook endpoints: signed POSTs of public events, and their delivery logs; \
+admins only."),
         (name = "meta", description = "This document."),
     ),
 )]

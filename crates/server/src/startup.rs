@@ -10,11 +10,15 @@ use anyhow::Context as _;
 use folio_auth::{BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator};
 use folio_domain::accounts::Accounts;
 use folio_domain::content::Content;
+use folio_domain::webhooks::ports::EventLookup;
+use folio_domain::webhooks::{WebhookDispatcher, Webhooks};
 use folio_http::{HttpSettings, PoolMetrics};
 use folio_postgres::{
     PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository,
+    PgWebhookRepository,
 };
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
+use folio_webhooks::{RandomSecretGenerator, ReqwestSender, SystemResolver};
 
 use crate::settings::{RateLimitBackend, Settings};
 
@@ -26,10 +30,20 @@ pub type AccountServices =
 pub type ContentServices =
     Content<PgProfileRepository, PgPostRepository, PgCommentRepository, SystemClock, UuidV7Generator>;
 
+/// The webhook administration services as the binary builds them.
+pub type WebhookServices =
+    Webhooks<PgWebhookRepository, RandomSecretGenerator, SystemResolver, SystemClock, UuidV7Generator>;
+
+/// The webhook dispatcher (event subscriber and `webhook.delivery` job
+/// handler) as the binary builds it, reading events back through `E`.
+pub type WebhookDispatcherServices<E> =
+    WebhookDispatcher<PgWebhookRepository, E, SystemResolver, ReqwestSender, SystemClock, UuidV7Generator>;
+
 /// The services the HTTP adapter calls.
 pub struct AppServices {
     accounts: AccountServices,
     content: ContentServices,
+    webhooks: WebhookServices,
     limiter: Limiter,
     pool: PgPool,
 }
@@ -45,6 +59,7 @@ impl folio_http::Services for AppServices {
     type UserAdmin = AccountServices;
     type Content = ContentServices;
     type Limiter = Limiter;
+    type Webhooks = WebhookServices;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -60,6 +75,10 @@ impl folio_http::Services for AppServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &self.limiter
+    }
+
+    fn webhooks(&self) -> &Self::Webhooks {
+        &self.webhooks
     }
 
     fn pool_metrics(&self) -> PoolMetrics {
@@ -125,6 +144,37 @@ pub fn build_accounts(settings: &Settings, limiter: &Limiter) -> anyhow::Result<
     Ok((accounts.with_lockout(limiter.clone(), settings.lockout.limit()), pool))
 }
 
+/// Builds the webhook administration services.
+pub fn build_webhooks(settings: &Settings, pool: &PgPool) -> WebhookServices {
+    Webhooks::new(
+        PgWebhookRepository::new(pool.clone()),
+        RandomSecretGenerator,
+        SystemResolver::new(settings.webhooks.resolve_timeout()),
+        SystemClock,
+        UuidV7Generator,
+        settings.webhooks.target_policy(),
+    )
+}
+
+/// Builds the webhook dispatcher, which the job runner registers both as the
+/// handler of `JobKind::WebhookDelivery` and as an event subscriber; `events`
+/// reads events back from the outbox (any `JobStore` does).
+pub fn build_webhook_dispatcher<E: EventLookup>(
+    settings: &Settings,
+    pool: &PgPool,
+    events: E,
+) -> WebhookDispatcherServices<E> {
+    WebhookDispatcher::new(
+        PgWebhookRepository::new(pool.clone()),
+        events,
+        SystemResolver::new(settings.webhooks.resolve_timeout()),
+        ReqwestSender::new(settings.webhooks.sender()),
+        SystemClock,
+        UuidV7Generator,
+        settings.webhooks.delivery_policy(),
+    )
+}
+
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
 /// only; it stops with the process.
 fn serve_metrics(settings: &Settings, services: web::Data<AppServices>) -> anyhow::Result<()> {
@@ -171,7 +221,8 @@ impl Application {
             SystemClock,
             UuidV7Generator,
         );
-        let services = web::Data::new(AppServices { accounts, content, limiter, pool: pool.clone() });
+        let webhooks = build_webhooks(settings, &pool);
+        let services = web::Data::new(AppServices { accounts, content, webhooks, limiter, pool: pool.clone() });
         let http = HttpSettings {
             body_limit: settings.server.body_limit_bytes,
             cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },

@@ -15,6 +15,7 @@ pub(crate) mod dto;
 mod posts;
 mod profiles;
 pub(crate) mod users;
+mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -104,5 +105,8 @@ route_table! {
     "/posts/{slug}/comments" { GET => posts::comments<S>, POST => posts::add_comment<S> }
     "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment<S> }
     "/tags" { GET => posts::tags<S> }
+    "/webhooks" { GET => webhooks::list<S>, POST => webhooks::create<S> }
+    "/webhooks/{id}" { GET => webhooks::get<S>, PATCH => webhooks::update<S>, DELETE => webhooks::delete<S> }
+    "/webhooks/{id}/deliveries" { GET => webhooks::deliveries<S> }
     "/openapi.json" { GET => openapi::serve }
 }
