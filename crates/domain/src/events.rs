@@ -208,10 +208,9 @@ impl EventData {
 }
 
 /// An event to be written to the outbox together with the change that caused it.
+/// The outbox gives it its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
-    /// Generated id; also the `id` webhook receivers see.
-    pub id: Uuid,
     /// When the change happened.
     pub occurred_at: DateTime<Utc>,
     /// What happened.
@@ -221,7 +220,7 @@ pub struct NewEvent {
 /// An event read back from the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Its id.
+    /// Its id, given by the outbox; also the `id` webhook receivers see.
     pub id: Uuid,
     /// When the change happened.
     pub occurred_at: DateTime<Utc>,
@@ -233,12 +232,6 @@ impl Event {
     /// This event's type.
     pub fn event_type(&self) -> EventType {
         self.data.event_type()
-    }
-}
-
-impl From<NewEvent> for Event {
-    fn from(event: NewEvent) -> Self {
-        Event { id: event.id, occurred_at: event.occurred_at, data: event.data }
     }
 }
 
