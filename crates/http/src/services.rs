@@ -4,6 +4,7 @@ use std::future::Future;
 
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
+use folio_domain::jobs::JobAdminService;
 use folio_domain::ports::RateLimiter;
 
 use crate::metrics::PoolMetrics;
@@ -19,6 +20,8 @@ pub trait Services: Send + Sync + 'static {
     type Content: ContentService;
     /// Counts requests for the rate limits.
     type Limiter: RateLimiter;
+    /// The background job queue, for admins.
+    type Jobs: JobAdminService;
 
     /// The account service.
     fn accounts(&self) -> &Self::Accounts;
@@ -31,6 +34,9 @@ pub trait Services: Send + Sync + 'static {
 
     /// The rate-limit counters.
     fn limiter(&self) -> &Self::Limiter;
+
+    /// The job administration service.
+    fn jobs(&self) -> &Self::Jobs;
 
     /// The database pool's figures, for the metrics.
     fn pool_metrics(&self) -> PoolMetrics {

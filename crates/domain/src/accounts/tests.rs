@@ -521,7 +521,9 @@ async fn create_account_stores_the_given_role_and_starts_no_session() {
         .expect_create()
         .withf(|new: &NewUser, session: &Option<NewSession>, events: &[NewEvent]| {
             registered_alice(events)
-                && new.role == Role::Admin && new.password_hash == stored_hash() && session.is_none()
+                && new.role == Role::Admin
+                && new.password_hash == stored_hash()
+                && session.is_none()
         })
         .times(1)
         .returning(move |_, _, _| ready(Ok(returned.clone())));

@@ -1,6 +1,7 @@
 //! [`Content`]: the content use cases over the ports.
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use super::values::Title;
 use super::values::{CommentBody, CommentId, PostStatus, Slug};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
@@ -13,7 +14,6 @@ use crate::ports::{
     PostWriteError, ProfileRepository,
 };
 use crate::user::{UserId, Username};
-use super::values::Title;
 
 /// How many slugs to try before giving up: the first is the title's own, the
 /// others carry a random suffix, so a second collision is already unlikely.
@@ -224,7 +224,9 @@ where
         let now = self.clock.now();
         // Drafts are nobody else's business: only published posts announce edits.
         let updated = |slug: &Slug, title: &Title| match post.summary.status {
-            PostStatus::Published => vec![self.event(EventData::PostUpdated { post: post_ref(&post.summary, slug, title) })],
+            PostStatus::Published => {
+                vec![self.event(EventData::PostUpdated { post: post_ref(&post.summary, slug, title) })]
+            }
             PostStatus::Draft => Vec::new(),
         };
         let new_title = changes.title.clone().unwrap_or_else(|| post.summary.title.clone());
@@ -257,8 +259,8 @@ where
         if post.summary.status == PostStatus::Published {
             return Ok(post);
         }
-        let published =
-            self.event(EventData::PostPublished { post: post_ref(&post.summary, &post.summary.slug, &post.summary.title) });
+        let published = self
+            .event(EventData::PostPublished { post: post_ref(&post.summary, &post.summary.slug, &post.summary.title) });
         self.posts
             .publish(post.summary.id, self.clock.now(), &[published])
             .await

@@ -22,9 +22,9 @@ use super::{
     AuthorSelector, Content, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate,
     ProfileError,
 };
-use crate::events::{EventData, NewEvent};
 use crate::credentials::{Principal, SessionId};
 use crate::error::PortError;
+use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::ports::{
     AuthorFilter, CommentRecord, MockClock, MockCommentRepository, MockIdGenerator, MockPostRepository,

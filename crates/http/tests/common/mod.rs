@@ -3,12 +3,14 @@
 
 use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
 use folio_domain::content::MockContentService;
+use folio_domain::jobs::MockJobAdminService;
 use folio_http::Services;
 
 pub(crate) struct TestServices {
     pub(crate) accounts: MockAccountService,
     pub(crate) admin: MockUserAdminService,
     pub(crate) content: MockContentService,
+    pub(crate) jobs: MockJobAdminService,
 }
 
 impl TestServices {
@@ -18,6 +20,7 @@ impl TestServices {
             accounts: MockAccountService::new(),
             admin: MockUserAdminService::new(),
             content: MockContentService::new(),
+            jobs: MockJobAdminService::new(),
         }
     }
 }
@@ -27,6 +30,7 @@ impl Services for TestServices {
     type UserAdmin = MockUserAdminService;
     type Content = MockContentService;
     type Limiter = Unlimited;
+    type Jobs = MockJobAdminService;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -42,6 +46,10 @@ impl Services for TestServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &Unlimited
+    }
+
+    fn jobs(&self) -> &Self::Jobs {
+        &self.jobs
     }
 
     async fn ready(&self) -> bool {
