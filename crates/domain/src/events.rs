@@ -243,7 +243,7 @@ mod tests {
     fn names_round_trip_and_match_serde() {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(kind));
-            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(kind.as_str()));
+            assert_eq!(serde_json::to_value(kind).expect("serializes"), serde_json::json!(kind.as_str()));
         }
         assert_eq!(EventType::parse("post.nope"), None);
     }
@@ -254,9 +254,9 @@ mod tests {
             follower: UserRef { id: Uuid::nil(), username: "a".into() },
             followee: UserRef { id: Uuid::nil(), username: "b".into() },
         };
-        let json = serde_json::to_value(&data).unwrap();
+        let json = serde_json::to_value(&data).expect("serializes");
         assert_eq!(json["type"], "user.followed");
         assert_eq!(json["data"]["followee"]["username"], "b");
-        assert_eq!(serde_json::from_value::<EventData>(json).unwrap(), data);
+        assert_eq!(serde_json::from_value::<EventData>(json).expect("deserializes"), data);
     }
 }
