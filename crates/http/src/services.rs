@@ -4,6 +4,7 @@ use std::future::Future;
 
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
+use folio_domain::jobs::JobAdminService;
 use folio_domain::ports::RateLimiter;
 use folio_domain::webhooks::WebhookService;
 
@@ -20,6 +21,8 @@ pub trait Services: Send + Sync + 'static {
     type Content: ContentService;
     /// Counts requests for the rate limits.
     type Limiter: RateLimiter;
+    /// The background job queue, for admins.
+    type Jobs: JobAdminService;
     /// Webhook endpoints and their delivery logs.
     type Webhooks: WebhookService;
 
@@ -34,6 +37,9 @@ pub trait Services: Send + Sync + 'static {
 
     /// The rate-limit counters.
     fn limiter(&self) -> &Self::Limiter;
+
+    /// The job administration service.
+    fn jobs(&self) -> &Self::Jobs;
 
     /// The webhook administration service.
     fn webhooks(&self) -> &Self::Webhooks;

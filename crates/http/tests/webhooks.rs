@@ -12,7 +12,7 @@ use folio_domain::accounts::AuthenticateError;
 use folio_domain::credentials::{Principal, SessionId};
 use folio_domain::events::EventType;
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::user::{Role, UserId};
+use folio_domain::user::{Role, UserId, Username};
 use folio_domain::webhooks::model::{CreatedEndpoint, Delivery, EndpointState, WebhookEndpoint};
 use folio_domain::webhooks::values::{
     DeliveryId, DeliveryStatus, DisabledReason, EventSet, WebhookId, WebhookSecret, WebhookUrl,
@@ -27,7 +27,12 @@ const ENDPOINT: Uuid = Uuid::from_u128(0xe9d);
 const SECRET: &str = "whsec_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 fn principal(role: Role) -> Principal {
-    Principal { user_id: UserId::new(Uuid::from_u128(1)), session_id: SessionId::new(Uuid::from_u128(2)), role }
+    Principal {
+        user_id: UserId::new(Uuid::from_u128(1)),
+        username: Username::parse("alice").expect("a valid username"),
+        session_id: SessionId::new(Uuid::from_u128(2)),
+        role,
+    }
 }
 
 /// Accepts [`TOKEN`] as a caller with `role`, refuses anything else.

@@ -3,6 +3,8 @@
 mod comments;
 mod connection;
 mod error;
+mod jobs;
+mod maintenance;
 mod migrations;
 mod outbox;
 mod posts;
@@ -20,6 +22,8 @@ pub mod testing;
 pub use comments::PgCommentRepository;
 pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
+pub use jobs::PgJobStore;
+pub use maintenance::PgMaintenance;
 pub use migrations::run_migrations;
 pub use posts::PgPostRepository;
 pub use profiles::PgProfileRepository;

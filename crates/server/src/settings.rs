@@ -73,8 +73,71 @@ pub struct Settings {
     pub lockout: LockoutConfig,
     /// Prometheus metrics.
     pub metrics: MetricsConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
     /// Webhook deliveries.
     pub webhooks: WebhooksConfig,
+}
+
+/// `[jobs]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Jobs run at once by `folio serve`; 0 runs none there (use `folio worker`).
+    pub workers: usize,
+    /// How often idle workers, the relay and the scheduler look for work.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is reserved without a heartbeat.
+    pub lease_seconds: u64,
+    /// Attempts before a failing job is dead.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub backoff_base_seconds: u64,
+    /// Longest retry delay.
+    pub backoff_max_seconds: u64,
+    /// Outbox events relayed per round.
+    pub relay_batch: u32,
+    /// How often expired refresh and single-use tokens are purged.
+    pub purge_tokens_interval_seconds: u64,
+    /// How often handled events, finished jobs and old deliveries are pruned.
+    pub prune_interval_seconds: u64,
+    /// How long handled events, finished jobs and deliveries are kept.
+    pub retention_hours: u64,
+    /// Register the `test` job kind (runner tests only; refused in production).
+    pub test_handlers: bool,
+}
+
+impl JobsConfig {
+    /// The runner's settings, with `workers` tasks.
+    pub fn runner(&self, workers: usize) -> folio_jobs::RunnerSettings {
+        use folio_domain::jobs::JobKind;
+        folio_jobs::RunnerSettings {
+            workers,
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            lease: Duration::from_secs(self.lease_seconds),
+            backoff: folio_jobs::Backoff::new(
+                Duration::from_secs(self.backoff_base_seconds),
+                Duration::from_secs(self.backoff_max_seconds),
+            ),
+            relay_batch: self.relay_batch,
+            schedules: vec![
+                folio_jobs::Schedule {
+                    kind: JobKind::PurgeExpiredTokens,
+                    every: Duration::from_secs(self.purge_tokens_interval_seconds),
+                },
+                folio_jobs::Schedule {
+                    kind: JobKind::PruneHistory,
+                    every: Duration::from_secs(self.prune_interval_seconds),
+                },
+            ],
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// How long history is kept.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_hours.saturating_mul(3600))
+    }
 }
 
 /// `[webhooks]`
@@ -401,6 +464,30 @@ impl Settings {
             bail!(
                 "invalid configuration: webhooks.connect_timeout_seconds must be between 1 and webhooks.timeout_seconds"
             );
+        }
+        self.validate_jobs()
+    }
+
+    fn validate_jobs(&self) -> anyhow::Result<()> {
+        let jobs = &self.jobs;
+        if jobs.poll_interval_ms == 0 || jobs.lease_seconds == 0 || jobs.relay_batch == 0 {
+            bail!(
+                "invalid configuration: jobs.poll_interval_ms, jobs.lease_seconds and jobs.relay_batch must be positive"
+            );
+        }
+        if jobs.max_attempts == 0 {
+            bail!("invalid configuration: jobs.max_attempts must be at least 1");
+        }
+        if jobs.backoff_base_seconds == 0 || jobs.backoff_max_seconds < jobs.backoff_base_seconds {
+            bail!(
+                "invalid configuration: jobs.backoff_base_seconds must be positive and at most jobs.backoff_max_seconds"
+            );
+        }
+        if jobs.purge_tokens_interval_seconds == 0 || jobs.prune_interval_seconds == 0 || jobs.retention_hours == 0 {
+            bail!("invalid configuration: jobs schedule intervals and jobs.retention_hours must be positive");
+        }
+        if jobs.test_handlers && self.environment == Environment::Production {
+            bail!("invalid configuration: jobs.test_handlers is for tests only and refused in production");
         }
         Ok(())
     }

@@ -10,12 +10,14 @@ use anyhow::Context as _;
 use folio_auth::{BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator};
 use folio_domain::accounts::Accounts;
 use folio_domain::content::Content;
+use folio_domain::jobs::{JobAdmin, JobKind};
 use folio_domain::webhooks::ports::EventLookup;
 use folio_domain::webhooks::{WebhookDispatcher, Webhooks};
 use folio_http::{HttpSettings, PoolMetrics};
+use folio_jobs::{Registry, Runner, RunnerHandle};
 use folio_postgres::{
-    PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository,
-    PgWebhookRepository,
+    PgCommentRepository, PgJobStore, PgMaintenance, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore,
+    PgUserRepository, PgWebhookRepository,
 };
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
 use folio_webhooks::{RandomSecretGenerator, ReqwestSender, SystemResolver};
@@ -30,6 +32,9 @@ pub type AccountServices =
 pub type ContentServices =
     Content<PgProfileRepository, PgPostRepository, PgCommentRepository, SystemClock, UuidV7Generator>;
 
+/// The job administration as the binary builds it.
+pub type JobServices = JobAdmin<PgJobStore, SystemClock>;
+
 /// The webhook administration services as the binary builds them.
 pub type WebhookServices =
     Webhooks<PgWebhookRepository, RandomSecretGenerator, SystemResolver, SystemClock, UuidV7Generator>;
@@ -43,6 +48,7 @@ pub type WebhookDispatcherServices<E> =
 pub struct AppServices {
     accounts: AccountServices,
     content: ContentServices,
+    jobs: JobServices,
     webhooks: WebhookServices,
     limiter: Limiter,
     pool: PgPool,
@@ -59,6 +65,7 @@ impl folio_http::Services for AppServices {
     type UserAdmin = AccountServices;
     type Content = ContentServices;
     type Limiter = Limiter;
+    type Jobs = JobServices;
     type Webhooks = WebhookServices;
 
     fn accounts(&self) -> &Self::Accounts {
@@ -75,6 +82,10 @@ impl folio_http::Services for AppServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &self.limiter
+    }
+
+    fn jobs(&self) -> &Self::Jobs {
+        &self.jobs
     }
 
     fn webhooks(&self) -> &Self::Webhooks {
@@ -175,6 +186,32 @@ pub fn build_webhook_dispatcher<E: EventLookup>(
     )
 }
 
+/// Which handler runs each kind of job, and who turns events into jobs.
+pub fn job_registry(settings: &Settings, pool: &PgPool) -> Registry {
+    let mut registry = Registry::new();
+    let maintenance = std::sync::Arc::new(PgMaintenance::new(pool.clone(), settings.jobs.retention()));
+    registry.handle(JobKind::PurgeExpiredTokens, maintenance.clone());
+    registry.handle(JobKind::PruneHistory, maintenance);
+    if settings.jobs.test_handlers {
+        registry.handle(JobKind::Test, std::sync::Arc::new(folio_jobs::testing::TestHandler));
+    }
+    // One dispatcher turns events into webhook deliveries and makes them.
+    let webhooks = std::sync::Arc::new(build_webhook_dispatcher(
+        settings,
+        pool,
+        PgJobStore::new(pool.clone(), settings.jobs.max_attempts),
+    ));
+    registry.handle(JobKind::WebhookDelivery, webhooks.clone());
+    registry.subscribe(webhooks);
+    registry
+}
+
+/// Starts `workers` job workers (with the outbox relay and the scheduler) on `pool`.
+pub fn start_jobs(settings: &Settings, pool: &PgPool, workers: usize) -> RunnerHandle {
+    let store = PgJobStore::new(pool.clone(), settings.jobs.max_attempts);
+    Runner::new(store, job_registry(settings, pool), settings.jobs.runner(workers)).spawn()
+}
+
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
 /// only; it stops with the process.
 fn serve_metrics(settings: &Settings, services: web::Data<AppServices>) -> anyhow::Result<()> {
@@ -195,6 +232,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: PgPool,
+    jobs: Option<RunnerHandle>,
     grace_period: Duration,
     signals: StopSignals,
 }
@@ -221,8 +259,9 @@ impl Application {
             SystemClock,
             UuidV7Generator,
         );
+        let jobs = JobAdmin::new(PgJobStore::new(pool.clone(), settings.jobs.max_attempts), SystemClock);
         let webhooks = build_webhooks(settings, &pool);
-        let services = web::Data::new(AppServices { accounts, content, webhooks, limiter, pool: pool.clone() });
+        let services = web::Data::new(AppServices { accounts, content, jobs, webhooks, limiter, pool: pool.clone() });
         let http = HttpSettings {
             body_limit: settings.server.body_limit_bytes,
             cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },
@@ -249,9 +288,10 @@ impl Application {
             server = server.workers(settings.server.workers);
         }
         let server = server.listen(listener)?.run();
+        let jobs = (settings.jobs.workers > 0).then(|| start_jobs(settings, &pool, settings.jobs.workers));
         tracing::info!("listening on http://{}:{port}", settings.server.host);
         let grace_period = Duration::from_secs(settings.server.shutdown_timeout_seconds);
-        Ok(Self { server, port, pool, grace_period, signals })
+        Ok(Self { server, port, pool, jobs, grace_period, signals })
     }
 
     /// The port actually bound (useful when configured as 0).
@@ -268,11 +308,14 @@ impl Application {
     /// # Errors
     /// When the server fails, or a second signal cut the shutdown short.
     pub async fn run(self) -> std::io::Result<()> {
-        let Self { server, pool, grace_period, mut signals, .. } = self;
+        let Self { server, pool, jobs, grace_period, mut signals, .. } = self;
         let handle = server.handle();
         let mut server = std::pin::pin!(server);
         let signal = tokio::select! {
             result = &mut server => {
+                if let Some(jobs) = jobs {
+                    jobs.shutdown().await;
+                }
                 pool.close();
                 return result;
             }
@@ -284,7 +327,13 @@ impl Application {
             "shutting down: refusing new connections, finishing in-flight requests"
         );
         let started = Instant::now();
-        let stopped = async { tokio::join!(&mut server, handle.stop(true)).0 };
+        // Jobs in progress finish alongside the requests; none is claimed after the signal.
+        let jobs_stopped = async {
+            if let Some(jobs) = jobs {
+                jobs.shutdown().await;
+            }
+        };
+        let stopped = async { tokio::join!(&mut server, handle.stop(true), jobs_stopped).0 };
         let result = tokio::select! {
             result = stopped => result,
             signal = signals.next() => {
@@ -305,6 +354,28 @@ impl Application {
         tracing::info!("database pool closed; stopped");
         result
     }
+}
+
+/// `folio worker`: runs jobs (at least one worker) until SIGTERM or SIGINT,
+/// then lets jobs in progress finish.
+///
+/// # Errors
+/// When the database cannot be prepared or the signals cannot be watched.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    prepare_database(settings).await?;
+    let pool = folio_postgres::build_pool(&settings.database.pool())?;
+    let mut signals = StopSignals::listen()?;
+    let jobs = start_jobs(settings, &pool, settings.jobs.workers.max(1));
+    tracing::info!("worker running");
+    let signal = signals.next().await;
+    tracing::info!(signal, "stopping: finishing jobs in progress");
+    tokio::select! {
+        () = jobs.shutdown() => {}
+        signal = signals.next() => tracing::warn!(signal, "second stop signal: abandoning jobs in progress"),
+    }
+    pool.close();
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// The signals that stop the server: SIGTERM (what orchestrators send) and

@@ -34,7 +34,7 @@ use crate::events::{Event, EventData, EventType, PostRef, UserRef};
 use crate::jobs::{ClaimedJob, EventSubscriber, JobError, JobHandler, JobId, JobKind};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{MockClock, MockIdGenerator};
-use crate::user::{Role, UserId};
+use crate::user::{Role, UserId, Username};
 
 type TestWebhooks = Webhooks<MockWebhookRepository, MockSecretGenerator, MockHostResolver, MockClock, MockIdGenerator>;
 type TestDispatcher = WebhookDispatcher<
@@ -72,7 +72,12 @@ fn now() -> DateTime<Utc> {
 }
 
 fn signed_in(id: Uuid, role: Role) -> Principal {
-    Principal { user_id: UserId::new(id), session_id: SessionId::new(Uuid::from_u128(id.as_u128() << 16)), role }
+    Principal {
+        user_id: UserId::new(id),
+        username: Username::parse(role.as_str()).expect("a valid username"),
+        session_id: SessionId::new(Uuid::from_u128(id.as_u128() << 16)),
+        role,
+    }
 }
 
 fn admin() -> Principal {
@@ -331,15 +336,15 @@ async fn only_admins_manage_webhooks_and_nothing_is_touched_otherwise() {
         let id = endpoint_id();
         let page = PageRequest::default();
 
-        let created = webhooks.create_endpoint(actor, registration()).await;
+        let created = webhooks.create_endpoint(actor.clone(), registration()).await;
         assert!(matches!(created, Err(CreateWebhookError::Forbidden)), "{created:?}");
-        let listed = webhooks.list_endpoints(actor, page).await;
+        let listed = webhooks.list_endpoints(actor.clone(), page).await;
         assert!(matches!(listed, Err(WebhookAdminError::Forbidden)), "{listed:?}");
-        let got = webhooks.get_endpoint(actor, id).await;
+        let got = webhooks.get_endpoint(actor.clone(), id).await;
         assert!(matches!(got, Err(WebhookAdminError::Forbidden)), "{got:?}");
-        let updated = webhooks.update_endpoint(actor, id, EndpointChanges::default()).await;
+        let updated = webhooks.update_endpoint(actor.clone(), id, EndpointChanges::default()).await;
         assert!(matches!(updated, Err(UpdateWebhookError::Forbidden)), "{updated:?}");
-        let deleted = webhooks.delete_endpoint(actor, id).await;
+        let deleted = webhooks.delete_endpoint(actor.clone(), id).await;
         assert!(matches!(deleted, Err(WebhookAdminError::Forbidden)), "{deleted:?}");
         let deliveries = webhooks.list_deliveries(actor, id, page).await;
         assert!(matches!(deliveries, Err(WebhookAdminError::Forbidden)), "{deliveries:?}");

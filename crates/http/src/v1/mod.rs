@@ -12,6 +12,7 @@
 mod auth;
 mod content_dto;
 pub(crate) mod dto;
+mod jobs;
 mod posts;
 mod profiles;
 pub(crate) mod users;
@@ -105,6 +106,8 @@ route_table! {
     "/posts/{slug}/comments" { GET => posts::comments<S>, POST => posts::add_comment<S> }
     "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment<S> }
     "/tags" { GET => posts::tags<S> }
+    "/admin/jobs" { GET => jobs::list<S> }
+    "/admin/jobs/{id}/retry" { POST => jobs::retry<S> }
     "/webhooks" { GET => webhooks::list<S>, POST => webhooks::create<S> }
     "/webhooks/{id}" { GET => webhooks::get<S>, PATCH => webhooks::update<S>, DELETE => webhooks::delete<S> }
     "/webhooks/{id}/deliveries" { GET => webhooks::deliveries<S> }

@@ -3,6 +3,7 @@
 
 use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
 use folio_domain::content::MockContentService;
+use folio_domain::jobs::MockJobAdminService;
 use folio_domain::webhooks::MockWebhookService;
 use folio_http::Services;
 
@@ -10,6 +11,7 @@ pub(crate) struct TestServices {
     pub(crate) accounts: MockAccountService,
     pub(crate) admin: MockUserAdminService,
     pub(crate) content: MockContentService,
+    pub(crate) jobs: MockJobAdminService,
     pub(crate) webhooks: MockWebhookService,
 }
 
@@ -20,6 +22,7 @@ impl TestServices {
             accounts: MockAccountService::new(),
             admin: MockUserAdminService::new(),
             content: MockContentService::new(),
+            jobs: MockJobAdminService::new(),
             webhooks: MockWebhookService::new(),
         }
     }
@@ -30,6 +33,7 @@ impl Services for TestServices {
     type UserAdmin = MockUserAdminService;
     type Content = MockContentService;
     type Limiter = Unlimited;
+    type Jobs = MockJobAdminService;
     type Webhooks = MockWebhookService;
 
     fn accounts(&self) -> &Self::Accounts {
@@ -46,6 +50,10 @@ impl Services for TestServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &Unlimited
+    }
+
+    fn jobs(&self) -> &Self::Jobs {
+        &self.jobs
     }
 
     fn webhooks(&self) -> &Self::Webhooks {

@@ -3,6 +3,7 @@
 
 mod comments;
 mod fixtures;
+mod jobs;
 mod lists;
 mod migrations;
 mod pool;

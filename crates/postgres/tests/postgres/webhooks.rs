@@ -380,3 +380,30 @@ async fn pruning_deletes_old_finished_deliveries_only() {
         .collect();
     assert_eq!(left, [recent_done.id, old_pending.id]);
 }
+
+#[tokio::test]
+async fn the_scheduled_history_pruning_removes_old_finished_deliveries() {
+    use folio_domain::jobs::{ClaimedJob, JobHandler, JobId, JobKind};
+
+    let db = TestDatabase::create().await;
+    let repository = PgWebhookRepository::new(db.pool());
+    let endpoint = stored(&repository, "a", &["post.published"]).await;
+    let old = now() - TimeDelta::days(30);
+    let (old_done, old_pending) =
+        (pending(endpoint.id, Uuid::now_v7(), old), pending(endpoint.id, Uuid::now_v7(), old));
+    repository.ensure_deliveries(&[old_done.clone(), old_pending.clone()]).await.expect("stored");
+    repository.record_attempt(&succeeded_attempt(old_done.id, endpoint.id), None).await.expect("recorded");
+    let maintenance = folio_postgres::PgMaintenance::new(db.pool(), std::time::Duration::from_secs(7 * 24 * 3600));
+    let job = ClaimedJob {
+        id: JobId::new(Uuid::now_v7()),
+        kind: JobKind::PruneHistory,
+        payload: serde_json::Value::Null,
+        attempt: 1,
+        max_attempts: 1,
+    };
+
+    maintenance.handle(&job).await.expect("pruned");
+
+    let left = repository.deliveries(endpoint.id, page(1, 10)).await.expect("read").expect("found");
+    assert_eq!(left.items.iter().map(|d| d.id).collect::<Vec<_>>(), [old_pending.id]);
+}
