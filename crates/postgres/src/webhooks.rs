@@ -309,10 +309,15 @@ impl WebhookRepository for PgWebhookRepository {
     }
 
     #[tracing::instrument(name = "db.webhooks.subscribers", skip_all, fields(event_type = %event_type))]
-    async fn subscribers(&self, event_type: EventType) -> Result<Vec<WebhookId>, PortError> {
+    async fn subscribers(
+        &self,
+        event_type: EventType,
+        occurred_at: DateTime<Utc>,
+    ) -> Result<Vec<WebhookId>, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         let ids: Vec<Uuid> = webhook_endpoints::table
             .filter(webhook_endpoints::disabled_at.is_null())
+            .filter(webhook_endpoints::created_at.le(occurred_at))
             .filter(webhook_endpoints::events.contains(vec![event_type.as_str()]))
             .select(webhook_endpoints::id)
             .order(webhook_endpoints::id.asc())

@@ -124,7 +124,8 @@ where
     }
 
     /// One pending delivery and one job per enabled endpoint subscribed to
-    /// the event's type; nothing for internal events.
+    /// the event's type and registered when it happened; nothing for
+    /// internal events.
     ///
     /// # Errors
     /// [`PortError`] when the endpoints cannot be read or the deliveries stored.
@@ -133,7 +134,7 @@ where
         if !kind.is_public() {
             return Ok(Vec::new());
         }
-        let endpoints = self.repository.subscribers(kind).await?;
+        let endpoints = self.repository.subscribers(kind, event.occurred_at).await?;
         if endpoints.is_empty() {
             return Ok(Vec::new());
         }

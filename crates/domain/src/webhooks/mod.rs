@@ -4,7 +4,8 @@
 //!   implements it over the ports. Only admins may use it.
 //! - [`WebhookDispatcher`] turns events into deliveries (it is an
 //!   [`crate::jobs::EventSubscriber`]: one `webhook.delivery` job per enabled
-//!   endpoint subscribed to the event's type) and makes them (it is the
+//!   endpoint subscribed to the event's type, registered before the event
+//!   happened) and makes them (it is the
 //!   [`crate::jobs::JobHandler`] of [`crate::jobs::JobKind::WebhookDelivery`]).
 //! - [`TargetPolicy`] keeps deliveries away from private networks: URLs are
 //!   checked when registered and again, resolved afresh, before every attempt.

@@ -155,11 +155,17 @@ pub trait WebhookRepository: Send + Sync + 'static {
     /// [`PortError`] on infrastructure failure only.
     fn delete(&self, id: WebhookId) -> impl Future<Output = Result<bool, PortError>> + Send;
 
-    /// The enabled endpoints subscribed to `event_type`.
+    /// The enabled endpoints subscribed to `event_type` that were registered
+    /// no later than `occurred_at` (an endpoint receives the events that
+    /// happen after it is registered, not older ones the relay is late with).
     ///
     /// # Errors
     /// [`PortError`] on infrastructure failure only.
-    fn subscribers(&self, event_type: EventType) -> impl Future<Output = Result<Vec<WebhookId>, PortError>> + Send;
+    fn subscribers(
+        &self,
+        event_type: EventType,
+        occurred_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<WebhookId>, PortError>> + Send;
 
     /// Stores pending deliveries in one statement, skipping every one whose
     /// (endpoint, event) pair is already stored, so that calling it again

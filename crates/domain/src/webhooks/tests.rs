@@ -540,7 +540,11 @@ async fn internal_events_cause_no_deliveries() {
 #[tokio::test]
 async fn an_event_nobody_subscribes_to_stores_nothing() {
     let mut ports = Ports::new();
-    ports.repository.expect_subscribers().with(eq(EventType::PostPublished)).returning(|_| ready(Ok(Vec::new())));
+    ports
+        .repository
+        .expect_subscribers()
+        .with(eq(EventType::PostPublished), eq(now()))
+        .returning(|_, _| ready(Ok(Vec::new())));
     ports.repository.expect_ensure_deliveries().times(0);
     let dispatcher = ports.dispatcher(DeliveryPolicy::default());
 
@@ -555,9 +559,9 @@ async fn each_subscribed_endpoint_gets_a_pending_delivery_and_a_deduplicated_job
     ports
         .repository
         .expect_subscribers()
-        .with(eq(EventType::PostPublished))
+        .with(eq(EventType::PostPublished), eq(now()))
         .times(1)
-        .returning(|_| ready(Ok(vec![WebhookId::new(ENDPOINT), WebhookId::new(OTHER_ENDPOINT)])));
+        .returning(|_, _| ready(Ok(vec![WebhookId::new(ENDPOINT), WebhookId::new(OTHER_ENDPOINT)])));
     let mut order = Sequence::new();
     ports
         .repository
@@ -593,7 +597,7 @@ async fn each_subscribed_endpoint_gets_a_pending_delivery_and_a_deduplicated_job
 async fn a_failure_to_store_deliveries_fails_the_relay() {
     let mut ports = Ports::new();
     ports.ids.expect_new_id().return_const(NEW_ID);
-    ports.repository.expect_subscribers().returning(|_| ready(Ok(vec![endpoint_id()])));
+    ports.repository.expect_subscribers().returning(|_, _| ready(Ok(vec![endpoint_id()])));
     ports
         .repository
         .expect_ensure_deliveries()

@@ -41,6 +41,11 @@ async fn stored(repository: &PgWebhookRepository, path: &str, names: &[&str]) ->
     repository.create(&new_endpoint(path, names, true, now())).await.expect("stored")
 }
 
+/// An endpoint for post.published registered at `at`.
+async fn stored_at(repository: &PgWebhookRepository, path: &str, at: DateTime<Utc>) -> WebhookEndpoint {
+    repository.create(&new_endpoint(path, &["post.published"], true, at)).await.expect("stored")
+}
+
 fn pending(endpoint: WebhookId, event: Uuid, at: DateTime<Utc>) -> NewDelivery {
     NewDelivery {
         id: DeliveryId::new(Uuid::now_v7()),
@@ -174,13 +179,17 @@ async fn subscribers_are_the_enabled_endpoints_that_subscribe_to_the_type() {
     let disable = EndpointChanges { enabled: Some(false), ..EndpointChanges::default() };
     repository.update(off.id, &disable, now()).await.expect("updated");
 
-    let mut subscribers = repository.subscribers(EventType::PostPublished).await.expect("read");
+    let later = stored_at(&repository, "later", now() + TimeDelta::minutes(1)).await;
+
+    let mut subscribers = repository.subscribers(EventType::PostPublished, now()).await.expect("read");
     subscribers.sort();
 
     let mut expected = vec![published.id, both.id];
     expected.sort();
-    assert_eq!(subscribers, expected);
-    assert!(repository.subscribers(EventType::UserRegistered).await.expect("read").is_empty());
+    assert_eq!(subscribers, expected, "enabled, subscribed, and registered by then");
+    let afterwards = repository.subscribers(EventType::PostPublished, now() + TimeDelta::minutes(2)).await;
+    assert!(afterwards.expect("read").contains(&later.id), "an event after its registration reaches it");
+    assert!(repository.subscribers(EventType::UserRegistered, now()).await.expect("read").is_empty());
 }
 
 #[tokio::test]
@@ -246,7 +255,7 @@ async fn attempts_are_recorded_failures_counted_and_the_endpoint_disabled_at_the
     assert_eq!(effect, AttemptEffect { consecutive_failures: 3, disabled: true });
     let read = repository.find(endpoint.id).await.expect("read").expect("found");
     assert_eq!(read.state, EndpointState::Disabled { reason: DisabledReason::Failures, since: disabling.at });
-    assert!(repository.subscribers(EventType::PostPublished).await.expect("read").is_empty());
+    assert!(repository.subscribers(EventType::PostPublished, now()).await.expect("read").is_empty());
     // Later failures count on but do not disable it "again".
     let effect = repository.record_attempt(&failed_attempt(other, endpoint.id), limit).await.expect("recorded");
     assert_eq!(effect, AttemptEffect { consecutive_failures: 4, disabled: false });
