@@ -6,7 +6,7 @@ use super::target::{TargetPolicy, TargetRefused};
 use super::values::{WebhookId, WebhookUrl};
 use super::{CreateWebhookError, EndpointRegistration, UpdateWebhookError, WebhookAdminError, WebhookService};
 use crate::credentials::Principal;
-use crate::error::ValidationErrors;
+use crate::error::{FieldProblem as _, ValidationErrors};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{Clock, IdGenerator};
 use crate::user::Role;
@@ -37,11 +37,11 @@ where
 
     /// The URL may receive deliveries, or the problem on `url`.
     async fn check_url(&self, url: &WebhookUrl) -> Result<(), ValidationErrors> {
-        self.policy.check(&self.resolver, url).await.map(drop).map_err(|refused: TargetRefused| {
-            let mut errors = ValidationErrors::new();
-            errors.check::<(), _>("url", Err(refused));
-            errors
-        })
+        self.policy
+            .check(&self.resolver, url)
+            .await
+            .map(drop)
+            .map_err(|refused: TargetRefused| ValidationErrors::single("url", refused.code(), refused.to_string()))
     }
 }
 
