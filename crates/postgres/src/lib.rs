@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+mod account_tokens;
 mod comments;
 mod connection;
 mod error;
 mod migrations;
+mod notices;
 mod outbox;
 mod posts;
 mod profiles;
@@ -16,10 +18,12 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account_tokens::PgAccountTokenRepository;
 pub use comments::PgCommentRepository;
 pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use migrations::run_migrations;
+pub use notices::PgCommentNotices;
 pub use posts::PgPostRepository;
 pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionStore;

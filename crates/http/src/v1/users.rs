@@ -104,6 +104,7 @@ impl UpdateMeRequest {
             display_name: optional_update(&mut errors, "displayName", self.display_name, DisplayName::parse),
             bio: optional_update(&mut errors, "bio", self.bio, Bio::parse),
             image: optional_update(&mut errors, "image", self.image, ImageUrl::parse),
+            notify_on_comment: None,
         };
         errors.into_result().map(|()| changes)
     }
