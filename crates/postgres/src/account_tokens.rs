@@ -122,14 +122,10 @@ async fn spend(
 }
 
 /// The account `user_id` if it is active and still at `email`.
-fn qualifying_account(
-    user_id: Uuid,
-    email: &str,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<diesel::dsl::Find<users::table, Uuid>, diesel::dsl::Eq<users::email, &str>>,
-    diesel::dsl::Eq<users::status, &'static str>,
-> {
-    users::table.find(user_id).filter(users::email.eq(email)).filter(users::status.eq(AccountStatus::Active.as_str()))
+#[diesel::dsl::auto_type(no_type_alias)]
+fn qualifying_account<'a>(user_id: Uuid, email: &'a str) -> _ {
+    let active: &'static str = AccountStatus::Active.as_str();
+    users::table.find(user_id).filter(users::email.eq(email)).filter(users::status.eq(active))
 }
 
 fn outcome(result: Result<(), TxError<Redemption>>, action: &'static str) -> Result<Redemption, PortError> {
