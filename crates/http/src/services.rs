@@ -4,6 +4,7 @@ use std::future::Future;
 
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
+use folio_domain::mail::AccountMailService;
 use folio_domain::ports::RateLimiter;
 
 use crate::metrics::PoolMetrics;
@@ -19,6 +20,8 @@ pub trait Services: Send + Sync + 'static {
     type Content: ContentService;
     /// Counts requests for the rate limits.
     type Limiter: RateLimiter;
+    /// E-mail verification and password reset.
+    type AccountMail: AccountMailService;
 
     /// The account service.
     fn accounts(&self) -> &Self::Accounts;
@@ -31,6 +34,9 @@ pub trait Services: Send + Sync + 'static {
 
     /// The rate-limit counters.
     fn limiter(&self) -> &Self::Limiter;
+
+    /// The e-mail verification and password reset service.
+    fn account_mail(&self) -> &Self::AccountMail;
 
     /// The database pool's figures, for the metrics.
     fn pool_metrics(&self) -> PoolMetrics {

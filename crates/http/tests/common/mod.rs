@@ -3,12 +3,14 @@
 
 use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
 use folio_domain::content::MockContentService;
+use folio_domain::mail::MockAccountMailService;
 use folio_http::Services;
 
 pub(crate) struct TestServices {
     pub(crate) accounts: MockAccountService,
     pub(crate) admin: MockUserAdminService,
     pub(crate) content: MockContentService,
+    pub(crate) mail: MockAccountMailService,
 }
 
 impl TestServices {
@@ -18,6 +20,7 @@ impl TestServices {
             accounts: MockAccountService::new(),
             admin: MockUserAdminService::new(),
             content: MockContentService::new(),
+            mail: MockAccountMailService::new(),
         }
     }
 }
@@ -27,6 +30,7 @@ impl Services for TestServices {
     type UserAdmin = MockUserAdminService;
     type Content = MockContentService;
     type Limiter = Unlimited;
+    type AccountMail = MockAccountMailService;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -42,6 +46,10 @@ impl Services for TestServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &Unlimited
+    }
+
+    fn account_mail(&self) -> &Self::AccountMail {
+        &self.mail
     }
 
     async fn ready(&self) -> bool {
