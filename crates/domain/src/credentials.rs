@@ -295,10 +295,12 @@ impl fmt::Debug for RefreshTokenHash {
 
 /// The authenticated caller of a request: who, in which session, with which
 /// current role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The caller.
     pub user_id: UserId,
+    /// The caller's current username (read at authentication).
+    pub username: Username,
     /// The session their token belongs to.
     pub session_id: SessionId,
     /// Their current role (read at authentication, not from the token).

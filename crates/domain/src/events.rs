@@ -208,10 +208,9 @@ impl EventData {
 }
 
 /// An event to be written to the outbox together with the change that caused it.
+/// The outbox gives it its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
-    /// Generated id; also the `id` webhook receivers see.
-    pub id: Uuid,
     /// When the change happened.
     pub occurred_at: DateTime<Utc>,
     /// What happened.
@@ -221,7 +220,7 @@ pub struct NewEvent {
 /// An event read back from the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Its id.
+    /// Its id, given by the outbox; also the `id` webhook receivers see.
     pub id: Uuid,
     /// When the change happened.
     pub occurred_at: DateTime<Utc>,
@@ -236,12 +235,6 @@ impl Event {
     }
 }
 
-impl From<NewEvent> for Event {
-    fn from(event: NewEvent) -> Self {
-        Event { id: event.id, occurred_at: event.occurred_at, data: event.data }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,7 +243,7 @@ mod tests {
     fn names_round_trip_and_match_serde() {
         for kind in EventType::ALL {
             assert_eq!(EventType::parse(kind.as_str()), Some(kind));
-            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(kind.as_str()));
+            assert_eq!(serde_json::to_value(kind).expect("serializes"), serde_json::json!(kind.as_str()));
         }
         assert_eq!(EventType::parse("post.nope"), None);
     }
@@ -261,9 +254,9 @@ mod tests {
             follower: UserRef { id: Uuid::nil(), username: "a".into() },
             followee: UserRef { id: Uuid::nil(), username: "b".into() },
         };
-        let json = serde_json::to_value(&data).unwrap();
+        let json = serde_json::to_value(&data).expect("serializes");
         assert_eq!(json["type"], "user.followed");
         assert_eq!(json["data"]["followee"]["username"], "b");
-        assert_eq!(serde_json::from_value::<EventData>(json).unwrap(), data);
+        assert_eq!(serde_json::from_value::<EventData>(json).expect("deserializes"), data);
     }
 }

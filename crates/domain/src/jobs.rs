@@ -14,10 +14,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::credentials::Principal;
 use crate::error::PortError;
 use crate::events::Event;
 use crate::pagination::{Page, PageRequest};
-use crate::user::User;
+use crate::ports::Clock;
+use crate::user::Role;
 
 /// A boxed future, so that handlers of different types can share one registry.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -239,17 +241,20 @@ pub enum RetryOutcome {
 }
 
 /// Storage of jobs and of the event outbox.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait JobStore: Send + Sync + 'static {
     /// Stores jobs; a job whose dedupe key is already stored is skipped.
     fn enqueue(&self, jobs: &[NewJob]) -> impl Future<Output = Result<(), PortError>> + Send;
 
-    /// Claims up to `limit` due jobs (queued with `run_at <= now`, or running
-    /// with an expired lease) without waiting on jobs other workers are
-    /// claiming, marks them running until `now + lease` for `worker`, and
-    /// increments their attempt count.
+    /// Claims up to `limit` due jobs of `kinds` (queued with `run_at <= now`,
+    /// or running with an expired lease) without waiting on jobs other workers
+    /// are claiming, marks them running until `now + lease` for `worker`, and
+    /// increments their attempt count. Only `kinds` are claimed, so a worker of
+    /// an older version leaves alone the kinds it cannot handle.
     fn claim(
         &self,
         worker: &str,
+        kinds: &[JobKind],
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
@@ -328,44 +333,65 @@ pub enum JobAdminError {
 
 crate::error::unknown_from_port_error!(JobAdminError);
 
-/// The admin's view of the job queue.
-#[derive(Debug, Clone)]
-pub struct JobAdmin<S> {
-    store: S,
+/// What admins do with the job queue.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait JobAdminService: Send + Sync + 'static {
+    /// Jobs in `state` (all when `None`), newest first.
+    ///
+    /// # Errors
+    /// [`JobAdminError::Forbidden`] unless the caller is an admin.
+    fn list_jobs(
+        &self,
+        actor: Principal,
+        state: Option<JobState>,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<JobRecord>, JobAdminError>> + Send;
+
+    /// Queues a dead job again, due now, with a fresh set of attempts.
+    ///
+    /// # Errors
+    /// [`JobAdminError::Forbidden`] unless the caller is an admin;
+    /// [`JobAdminError::NotFound`] for an unknown id; [`JobAdminError::NotDead`]
+    /// for a job that is not dead.
+    fn retry_job(&self, actor: Principal, id: JobId) -> impl Future<Output = Result<(), JobAdminError>> + Send;
 }
 
-impl<S: JobStore> JobAdmin<S> {
-    /// A service over `store`.
-    pub fn new(store: S) -> Self {
-        Self { store }
-    }
+/// [`JobAdminService`] over a [`JobStore`].
+#[derive(Debug, Clone)]
+pub struct JobAdmin<S, C> {
+    store: S,
+    clock: C,
+}
 
-    /// Jobs in `state` (all when `None`), newest first. Admins only.
-    pub async fn list(
+impl<S: JobStore, C: Clock> JobAdmin<S, C> {
+    /// A service over `store`.
+    pub fn new(store: S, clock: C) -> Self {
+        Self { store, clock }
+    }
+}
+
+fn authorize(actor: &Principal) -> Result<(), JobAdminError> {
+    // Authentication already refused deactivated accounts.
+    if actor.role == Role::Admin { Ok(()) } else { Err(JobAdminError::Forbidden) }
+}
+
+impl<S: JobStore, C: Clock> JobAdminService for JobAdmin<S, C> {
+    async fn list_jobs(
         &self,
-        actor: &User,
+        actor: Principal,
         state: Option<JobState>,
         page: PageRequest,
     ) -> Result<Page<JobRecord>, JobAdminError> {
-        Self::authorize(actor)?;
+        authorize(&actor)?;
         Ok(self.store.list(state, page).await?)
     }
 
-    /// Queues a dead job again. Admins only.
-    pub async fn retry(&self, actor: &User, id: JobId, now: DateTime<Utc>) -> Result<(), JobAdminError> {
-        Self::authorize(actor)?;
-        match self.store.retry(id, now).await? {
+    async fn retry_job(&self, actor: Principal, id: JobId) -> Result<(), JobAdminError> {
+        authorize(&actor)?;
+        match self.store.retry(id, self.clock.now()).await? {
             RetryOutcome::Requeued => Ok(()),
             RetryOutcome::NotFound => Err(JobAdminError::NotFound),
             RetryOutcome::NotDead => Err(JobAdminError::NotDead),
-        }
-    }
-
-    fn authorize(actor: &User) -> Result<(), JobAdminError> {
-        if actor.role == crate::user::Role::Admin && actor.status == crate::user::AccountStatus::Active {
-            Ok(())
-        } else {
-            Err(JobAdminError::Forbidden)
         }
     }
 }

@@ -58,7 +58,7 @@ async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: St
 }
 
 /// The authenticated caller; answers 401 when there is no valid token.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Authenticated(pub Principal);
 
 impl FromRequest for Authenticated {
@@ -79,7 +79,7 @@ impl FromRequest for Authenticated {
 
 /// The caller if a token was sent; a token that was sent but is invalid is
 /// still a 401, so a client never mistakes a broken session for anonymity.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Principal>);
 
 impl FromRequest for MaybeAuthenticated {

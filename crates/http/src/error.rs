@@ -341,6 +341,20 @@ impl From<AdminError> for ApiError {
     }
 }
 
+impl From<folio_domain::jobs::JobAdminError> for ApiError {
+    fn from(error: folio_domain::jobs::JobAdminError) -> Self {
+        use folio_domain::jobs::JobAdminError;
+        match error {
+            JobAdminError::Forbidden => Self::new(ErrorCode::Forbidden, "Only admins may manage jobs."),
+            JobAdminError::NotFound => Self::not_found("No job has this id."),
+            JobAdminError::NotDead => {
+                Self::new(ErrorCode::Conflict, "Only dead jobs can be retried; this one is not dead.")
+            }
+            JobAdminError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
 impl From<ProfileError> for ApiError {
     fn from(error: ProfileError) -> Self {
         match error {

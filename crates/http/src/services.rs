@@ -4,6 +4,7 @@ use std::future::Future;
 
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
+use folio_domain::jobs::JobAdminService;
 use folio_domain::mail::AccountMailService;
 use folio_domain::ports::RateLimiter;
 
@@ -22,6 +23,8 @@ pub trait Services: Send + Sync + 'static {
     type Limiter: RateLimiter;
     /// E-mail verification and password reset.
     type AccountMail: AccountMailService;
+    /// The background job queue, for admins.
+    type Jobs: JobAdminService;
 
     /// The account service.
     fn accounts(&self) -> &Self::Accounts;
@@ -37,6 +40,8 @@ pub trait Services: Send + Sync + 'static {
 
     /// The e-mail verification and password reset service.
     fn account_mail(&self) -> &Self::AccountMail;
+    /// The job administration service.
+    fn jobs(&self) -> &Self::Jobs;
 
     /// The database pool's figures, for the metrics.
     fn pool_metrics(&self) -> PoolMetrics {

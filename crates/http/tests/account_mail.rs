@@ -21,6 +21,7 @@ const TOKEN: &str = "valid-token";
 fn principal() -> Principal {
     Principal {
         user_id: UserId::new(Uuid::from_u128(1)),
+        username: Username::parse("alice").expect("valid"),
         session_id: SessionId::new(Uuid::from_u128(2)),
         role: Role::User,
     }

@@ -24,7 +24,12 @@ fn services() -> TestServices {
 const TOKEN: &str = "valid-token";
 
 fn principal(role: Role) -> Principal {
-    Principal { user_id: UserId::new(Uuid::from_u128(1)), session_id: SessionId::new(Uuid::from_u128(2)), role }
+    Principal {
+        user_id: UserId::new(Uuid::from_u128(1)),
+        username: folio_domain::user::Username::parse("alice").expect("a valid username"),
+        session_id: SessionId::new(Uuid::from_u128(2)),
+        role,
+    }
 }
 
 /// Accepts [`TOKEN`] as a caller with `role`, refuses anything else.

@@ -23,13 +23,14 @@ pub struct FileMailer {
 }
 
 impl FileMailer {
-    /// A mailer writing into `dir` (created if missing) as `sender`.
+    /// A mailer writing into `dir` (created if missing, at once: this runs
+    /// at start-up, so a folder that cannot be created stops it) as `sender`.
     ///
     /// # Errors
     /// When the folder cannot be created.
-    pub async fn new(dir: impl Into<PathBuf>, sender: Sender) -> std::io::Result<Self> {
+    pub fn new(dir: impl Into<PathBuf>, sender: Sender) -> std::io::Result<Self> {
         let dir = dir.into();
-        tokio::fs::create_dir_all(&dir).await?;
+        std::fs::create_dir_all(&dir)?;
         Ok(Self { dir, sender })
     }
 

@@ -80,7 +80,7 @@ fn parts(mail: &ParsedMail<'_>) -> (String, String) {
 async fn the_file_mailer_writes_each_message_as_a_complete_eml_file() {
     // Arrange
     let dir = TempDir::new();
-    let mailer = FileMailer::new(dir.0.join("nested"), sender()).await.expect("the folder is created");
+    let mailer = FileMailer::new(dir.0.join("nested"), sender()).expect("the folder is created");
 
     // Act
     mailer.send(&message()).await.expect("written");
@@ -108,7 +108,7 @@ async fn the_file_mailer_writes_each_message_as_a_complete_eml_file() {
 #[tokio::test]
 async fn the_file_mailer_reports_an_unwritable_folder_as_transient() {
     let dir = TempDir::new();
-    let mailer = FileMailer::new(&dir.0, sender()).await.expect("the folder is created");
+    let mailer = FileMailer::new(&dir.0, sender()).expect("the folder is created");
     std::fs::remove_dir_all(&dir.0).expect("removed");
 
     let result = mailer.send(&message()).await;
@@ -272,7 +272,7 @@ async fn jobs(
 ) -> Jobs {
     let mut clock = MockClock::new();
     clock.expect_now().returning(Utc::now);
-    let mailer = FileMailer::new(&dir.0, sender()).await.expect("the folder is created");
+    let mailer = FileMailer::new(&dir.0, sender()).expect("the folder is created");
     let policy = MailPolicy::new(PublicBaseUrl::parse(BASE).expect("valid"));
     MailJobs::new(users, tokens, keys(), notices, mailer, clock, policy)
 }

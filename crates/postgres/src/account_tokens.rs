@@ -128,6 +128,16 @@ fn qualifying_account<'a>(user_id: Uuid, email: &'a str) -> _ {
     users::table.find(user_id).filter(users::email.eq(email)).filter(users::status.eq(active))
 }
 
+/// Deletes every account token that expired at or before `now`, used or not.
+/// Shared by [`AccountTokenRepository::purge_expired`] and the scheduled
+/// purge ([`crate::PgMaintenance`]).
+pub(crate) async fn delete_expired(
+    connection: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, diesel::result::Error> {
+    diesel::delete(account_tokens::table.filter(account_tokens::expires_at.le(now))).execute(connection).await
+}
+
 fn outcome(result: Result<(), TxError<Redemption>>, action: &'static str) -> Result<Redemption, PortError> {
     match result {
         Ok(()) => Ok(Redemption::Redeemed),
@@ -257,10 +267,8 @@ impl AccountTokenRepository for PgAccountTokenRepository {
     #[tracing::instrument(name = "db.account_tokens.purge_expired", skip_all)]
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let deleted = diesel::delete(account_tokens::table.filter(account_tokens::expires_at.le(now)))
-            .execute(&mut connection)
-            .await
-            .map_err(query_failed("purging expired account tokens"))?;
+        let deleted =
+            delete_expired(&mut connection, now).await.map_err(query_failed("purging expired account tokens"))?;
         Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 }

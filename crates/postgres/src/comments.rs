@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{AsSelect, auto_type, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::content::model::Comment;
 use folio_domain::content::values::{CommentBody, CommentId, PostId};
@@ -18,9 +18,21 @@ use folio_domain::user::UserId;
 use uuid::Uuid;
 
 use crate::connection::PgPool;
+
+diesel::define_sql_function! {
+    /// The comments table's id sequence, advanced.
+    #[sql_name = "nextval"]
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
+fn next_comment_id() -> nextval<&'static str> {
+    nextval("comments_id_seq")
+}
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::outbox::insert_events;
 use crate::profiles::{AuthorRow, count, reader_or_nil};
 use crate::schema::{comments, follows, users};
+use folio_domain::events::NewEvent;
 
 /// [`CommentRepository`] on PostgreSQL.
 #[derive(Clone)]
@@ -107,28 +119,44 @@ impl CommentRepository for PgCommentRepository {
         Ok(Page { items, request: page, total: count(total, "negative comment count")? })
     }
 
-    #[tracing::instrument(name = "db.comments.create", skip_all, fields(post_id = %comment.post_id, author_id = %comment.author_id))]
-    async fn create(&self, comment: &NewComment) -> Result<Comment, PortError> {
+    async fn next_id(&self) -> Result<CommentId, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        // The author is read first so that the INSERT is the last statement:
-        // a failure can then never leave a stored comment behind an error
-        // (which a client would answer by posting it again).
+        let id: i64 = diesel::select(next_comment_id())
+            .get_result(&mut connection)
+            .await
+            .map_err(query_failed("reserving a comment id"))?;
+        Ok(CommentId::new(id))
+    }
+
+    #[tracing::instrument(name = "db.comments.create", skip_all, fields(post_id = %comment.post_id, author_id = %comment.author_id))]
+    async fn create(&self, comment: &NewComment, events: &[NewEvent]) -> Result<Comment, PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        // The author is read first so that the transaction holds only the
+        // writes: a failure can then never leave a stored comment behind an
+        // error (which a client would answer by posting it again).
         let author: AuthorRow = users::table
             .find(comment.author_id.as_uuid())
             .select(AuthorRow::as_select())
             .first(&mut connection)
             .await
             .map_err(query_failed("reading a comment's author"))?;
-        let row: CommentRow = diesel::insert_into(comments::table)
-            .values((
-                comments::post_id.eq(comment.post_id.as_uuid()),
-                comments::author_id.eq(comment.author_id.as_uuid()),
-                comments::body.eq(comment.body.as_str()),
-                comments::created_at.eq(comment.created_at),
-                comments::updated_at.eq(comment.created_at),
-            ))
-            .returning(CommentRow::as_returning())
-            .get_result(&mut connection)
+        let row: CommentRow = connection
+            .transaction(async |connection| {
+                let row = diesel::insert_into(comments::table)
+                    .values((
+                        comments::id.eq(comment.id.get()),
+                        comments::post_id.eq(comment.post_id.as_uuid()),
+                        comments::author_id.eq(comment.author_id.as_uuid()),
+                        comments::body.eq(comment.body.as_str()),
+                        comments::created_at.eq(comment.created_at),
+                        comments::updated_at.eq(comment.created_at),
+                    ))
+                    .returning(CommentRow::as_returning())
+                    .get_result(connection)
+                    .await?;
+                insert_events(connection, events).await?;
+                Ok::<_, diesel::result::Error>(row)
+            })
             .await
             .map_err(query_failed("creating a comment"))?;
         // The reader is the commenter, who cannot follow themself.

@@ -22,7 +22,7 @@ pub(crate) async fn insert_events(
             let body = serde_json::to_value(&event.data)
                 .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
             Ok((
-                outbox_events::id.eq(event.id),
+                outbox_events::id.eq(uuid::Uuid::now_v7()),
                 outbox_events::event_type.eq(event.data.event_type().as_str()),
                 outbox_events::body.eq(body),
                 outbox_events::occurred_at.eq(event.occurred_at),

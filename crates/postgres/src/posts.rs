@@ -35,9 +35,11 @@ use uuid::Uuid;
 
 use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::outbox::insert_events;
 use crate::profiles::{AuthorRow, count};
 use crate::schema::{favorites, follows, post_total, posts, tag_counts, users};
 use crate::sql::{Fixed, FixedWithBind, fixed, fixed_with_bind};
+use folio_domain::events::NewEvent;
 
 /// The unique constraint on `posts.slug` (deleted posts included).
 const SLUG_KEY: &str = "posts_slug_key";
@@ -521,13 +523,15 @@ impl PgPostRepository {
 
 impl PostRepository for PgPostRepository {
     #[tracing::instrument(name = "db.posts.create", skip_all, fields(post_id = %post.id))]
-    async fn create(&self, post: &NewPost) -> Result<(), PostWriteError> {
+    async fn create(&self, post: &NewPost, events: &[NewEvent]) -> Result<(), PostWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         // Tags are a column of the row, so the post and its tags are one
-        // INSERT: atomic without a transaction.
-        diesel::insert_into(posts::table)
-            .values(NewPostRow::from(post))
-            .execute(&mut connection)
+        // INSERT; the transaction is for its events.
+        connection
+            .transaction(async |connection| {
+                diesel::insert_into(posts::table).values(NewPostRow::from(post)).execute(connection).await?;
+                insert_events(connection, events).await
+            })
             .await
             .map_err(write_failed("creating a post"))?;
         Ok(())
@@ -548,11 +552,25 @@ impl PostRepository for PgPostRepository {
     }
 
     #[tracing::instrument(name = "db.posts.update", skip_all, fields(post_id = %id))]
-    async fn update(&self, id: PostId, changes: &PostChanges, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+    async fn update(
+        &self,
+        id: PostId,
+        changes: &PostChanges,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> Result<(), PostWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-            .set(PostChangeset::new(changes, now))
-            .execute(&mut connection)
+        let updated = connection
+            .transaction(async |connection| {
+                let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+                    .set(PostChangeset::new(changes, now))
+                    .execute(connection)
+                    .await?;
+                if updated > 0 {
+                    insert_events(connection, events).await?;
+                }
+                Ok(updated)
+            })
             .await
             .map_err(write_failed("updating a post"))?;
         if updated == 0 {
@@ -562,18 +580,27 @@ impl PostRepository for PgPostRepository {
     }
 
     #[tracing::instrument(name = "db.posts.publish", skip_all, fields(post_id = %id))]
-    async fn publish(&self, id: PostId, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+    async fn publish(&self, id: PostId, now: DateTime<Utc>, events: &[NewEvent]) -> Result<(), PostWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        // COALESCE(published_at, now): the first publication time is kept.
-        let first_publication = case_when(posts::published_at.is_null(), Some(now).into_sql::<Nullable<Timestamptz>>())
-            .otherwise(posts::published_at);
-        let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-            .set((
-                posts::status.eq(PostStatus::Published.as_str()),
-                posts::published_at.eq(first_publication),
-                posts::updated_at.eq(now),
-            ))
-            .execute(&mut connection)
+        let updated = connection
+            .transaction(async |connection| {
+                // COALESCE(published_at, now): the first publication time is kept.
+                let first_publication =
+                    case_when(posts::published_at.is_null(), Some(now).into_sql::<Nullable<Timestamptz>>())
+                        .otherwise(posts::published_at);
+                let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+                    .set((
+                        posts::status.eq(PostStatus::Published.as_str()),
+                        posts::published_at.eq(first_publication),
+                        posts::updated_at.eq(now),
+                    ))
+                    .execute(connection)
+                    .await?;
+                if updated > 0 {
+                    insert_events(connection, events).await?;
+                }
+                Ok(updated)
+            })
             .await
             .map_err(write_failed("publishing a post"))?;
         if updated == 0 {
@@ -583,11 +610,19 @@ impl PostRepository for PgPostRepository {
     }
 
     #[tracing::instrument(name = "db.posts.delete", skip_all, fields(post_id = %id))]
-    async fn delete(&self, id: PostId, now: DateTime<Utc>) -> Result<(), PostWriteError> {
+    async fn delete(&self, id: PostId, now: DateTime<Utc>, events: &[NewEvent]) -> Result<(), PostWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let deleted = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-            .set(posts::deleted_at.eq(now))
-            .execute(&mut connection)
+        let deleted = connection
+            .transaction(async |connection| {
+                let deleted = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+                    .set(posts::deleted_at.eq(now))
+                    .execute(connection)
+                    .await?;
+                if deleted > 0 {
+                    insert_events(connection, events).await?;
+                }
+                Ok(deleted)
+            })
             .await
             .map_err(write_failed("deleting a post"))?;
         if deleted == 0 {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{AsSelect, auto_type, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::content::model::{Author, Following, Profile};
 use folio_domain::ports::ProfileRepository;
@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::outbox::insert_events;
 use crate::schema::{follows, users};
+use folio_domain::events::NewEvent;
 
 /// [`ProfileRepository`] on PostgreSQL.
 #[derive(Clone)]
@@ -118,16 +120,31 @@ impl ProfileRepository for PgProfileRepository {
     }
 
     #[tracing::instrument(name = "db.follows.follow", skip_all, fields(follower = %follower, followee = %followee))]
-    async fn follow(&self, follower: UserId, followee: UserId, now: DateTime<Utc>) -> Result<(), PortError> {
+    async fn follow(
+        &self,
+        follower: UserId,
+        followee: UserId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> Result<(), PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        diesel::insert_into(follows::table)
-            .values((
-                follows::follower_id.eq(follower.as_uuid()),
-                follows::followee_id.eq(followee.as_uuid()),
-                follows::created_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(&mut connection)
+        connection
+            .transaction(async |connection| {
+                let inserted = diesel::insert_into(follows::table)
+                    .values((
+                        follows::follower_id.eq(follower.as_uuid()),
+                        follows::followee_id.eq(followee.as_uuid()),
+                        follows::created_at.eq(now),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(connection)
+                    .await?;
+                // Following again is not news.
+                if inserted > 0 {
+                    insert_events(connection, events).await?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
             .await
             .map_err(query_failed("following a user"))?;
         Ok(())

@@ -12,7 +12,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::credentials::{RefreshTokenHash, SessionId};
 use folio_domain::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, SessionStore};
-use folio_domain::user::{AccountStatus, Role, UserId};
+use folio_domain::user::{AccountStatus, Role, UserId, Username};
 use uuid::Uuid;
 
 use crate::connection::PgPool;
@@ -59,6 +59,7 @@ struct SessionWithOwner {
     id: Uuid,
     user_id: Uuid,
     revoked_at: Option<DateTime<Utc>>,
+    username: String,
     role: String,
     status: String,
 }
@@ -175,7 +176,14 @@ impl SessionStore for PgSessionStore {
         let row: Option<SessionWithOwner> = sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(id.as_uuid()))
-            .select((sessions::id, sessions::user_id, sessions::revoked_at, users::role, users::status))
+            .select((
+                sessions::id,
+                sessions::user_id,
+                sessions::revoked_at,
+                users::username,
+                users::role,
+                users::status,
+            ))
             .first(&mut connection)
             .await
             .optional()
@@ -187,6 +195,7 @@ impl SessionStore for PgSessionStore {
             id: SessionId::new(row.id),
             user_id: UserId::new(row.user_id),
             revoked_at: row.revoked_at,
+            username: Username::parse(&row.username).map_err(invalid_stored("users.username"))?,
             user_role: Role::parse(&row.role).map_err(invalid_stored("users.role"))?,
             user_status: AccountStatus::parse(&row.status).map_err(invalid_stored("users.status"))?,
         }))

@@ -26,8 +26,10 @@ use uuid::Uuid;
 
 use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
+use crate::outbox::insert_events;
 use crate::schema::{sessions, users};
 use crate::sessions::insert_session;
+use folio_domain::events::NewEvent;
 
 /// The unique constraint on `users.email`.
 const EMAIL_KEY: &str = "users_email_key";
@@ -230,7 +232,12 @@ fn matching_users(query: &UserQuery) -> users::BoxedQuery<'static, Pg> {
 
 impl UserRepository for PgUserRepository {
     #[tracing::instrument(name = "db.users.create", skip_all, fields(user_id = %user.id))]
-    async fn create(&self, user: &NewUser, session: Option<NewSession>) -> Result<User, UserWriteError> {
+    async fn create(
+        &self,
+        user: &NewUser,
+        session: Option<NewSession>,
+        events: &[NewEvent],
+    ) -> Result<User, UserWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         let row = connection
             .transaction(async |connection| {
@@ -242,6 +249,7 @@ impl UserRepository for PgUserRepository {
                 if let Some(session) = &session {
                     insert_session(connection, session).await?;
                 }
+                insert_events(connection, events).await?;
                 Ok(row)
             })
             .await

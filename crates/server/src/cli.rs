@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `seed`, `openapi`.
+//! The command line: `serve` (default), `worker`, `migrate`, `create-admin`, `seed`, `openapi`.
 
 use std::io::{BufRead as _, Write as _};
 
@@ -28,8 +28,11 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (the default).
+    /// Run the HTTP server (the default), with `jobs.workers` background workers.
     Serve,
+    /// Run background jobs only (no HTTP): e-mail, webhooks, scheduled clean-up.
+    /// Any number may run, on any number of machines, beside `serve`.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI 3.1 document of the native API (/api/v1) as JSON to
@@ -59,6 +62,7 @@ impl Cli {
     pub async fn run(self, settings: Settings) -> anyhow::Result<()> {
         match self.command.unwrap_or(Command::Serve) {
             Command::Serve => Application::build(&settings).await?.run().await.context("server failed"),
+            Command::Worker => crate::startup::run_worker(&settings).await,
             Command::Migrate => {
                 if settings.database.create_if_missing {
                     folio_postgres::ensure_database_exists(&settings.database.url).await?;

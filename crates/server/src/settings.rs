@@ -73,6 +73,164 @@ pub struct Settings {
     pub lockout: LockoutConfig,
     /// Prometheus metrics.
     pub metrics: MetricsConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
+    /// Outgoing e-mail.
+    pub mail: MailConfig,
+}
+
+/// `[mail]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Where messages go.
+    pub transport: MailTransport,
+    /// The folder of the `file` transport.
+    pub file_dir: std::path::PathBuf,
+    /// The `From:` of every message.
+    pub from: String,
+    /// What every link in a message starts with: where the front end is served.
+    pub public_base_url: String,
+    /// The relay of the `smtp` transport.
+    pub smtp: SmtpConfig,
+}
+
+/// Where messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// To an SMTP relay.
+    Smtp,
+    /// Into `.eml` files in `mail.file_dir` (development and tests).
+    File,
+}
+
+/// `[mail.smtp]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The relay's host name (also the name its certificate must carry).
+    pub host: String,
+    /// The relay's port.
+    pub port: u16,
+    /// How the connection is protected.
+    pub tls: SmtpTlsMode,
+    /// Log in as this user; empty or unset: no login.
+    pub username: Option<String>,
+    /// The user's password; from the environment only.
+    pub password: Option<SecretString>,
+    /// Longest wait for the relay on any one command.
+    pub timeout_seconds: u64,
+}
+
+/// `mail.smtp.tls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTlsMode {
+    /// No encryption: a relay on the same host or a private network only.
+    None,
+    /// Upgrade with STARTTLS, never continuing without it (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl MailConfig {
+    /// The checked `From:` address.
+    ///
+    /// # Errors
+    /// Names `mail.from` when it is not an address.
+    pub fn sender(&self) -> anyhow::Result<folio_mail::Sender> {
+        folio_mail::Sender::parse(&self.from)
+            .map_err(|error| anyhow::anyhow!("invalid configuration: mail.from {error}"))
+    }
+
+    /// The checked public base URL.
+    ///
+    /// # Errors
+    /// Names `mail.public_base_url` when it is not an absolute http(s) URL.
+    pub fn base_url(&self) -> anyhow::Result<folio_domain::mail::PublicBaseUrl> {
+        folio_domain::mail::PublicBaseUrl::parse(&self.public_base_url)
+            .map_err(|error| anyhow::anyhow!("invalid configuration: mail.public_base_url {error}"))
+    }
+
+    /// The SMTP adapter's settings.
+    pub fn smtp(&self) -> folio_mail::SmtpSettings {
+        let smtp = &self.smtp;
+        folio_mail::SmtpSettings {
+            host: smtp.host.clone(),
+            port: smtp.port,
+            tls: match smtp.tls {
+                SmtpTlsMode::None => folio_mail::SmtpTls::None,
+                SmtpTlsMode::Starttls => folio_mail::SmtpTls::StartTls,
+                SmtpTlsMode::Tls => folio_mail::SmtpTls::Tls,
+            },
+            username: smtp.username.clone().filter(|username| !username.is_empty()),
+            password: smtp.password.clone(),
+            timeout: Duration::from_secs(smtp.timeout_seconds),
+        }
+    }
+}
+
+/// `[jobs]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Jobs run at once by `folio serve`; 0 runs none there (use `folio worker`).
+    pub workers: usize,
+    /// How often idle workers, the relay and the scheduler look for work.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is reserved without a heartbeat.
+    pub lease_seconds: u64,
+    /// Attempts before a failing job is dead.
+    pub max_attempts: u32,
+    /// First retry delay.
+    pub backoff_base_seconds: u64,
+    /// Longest retry delay.
+    pub backoff_max_seconds: u64,
+    /// Outbox events relayed per round.
+    pub relay_batch: u32,
+    /// How often expired refresh and single-use tokens are purged.
+    pub purge_tokens_interval_seconds: u64,
+    /// How often handled events, finished jobs and old deliveries are pruned.
+    pub prune_interval_seconds: u64,
+    /// How long handled events, finished jobs and deliveries are kept.
+    pub retention_hours: u64,
+    /// Register the `test` job kind (runner tests only; refused in production).
+    pub test_handlers: bool,
+}
+
+impl JobsConfig {
+    /// The runner's settings, with `workers` tasks.
+    pub fn runner(&self, workers: usize) -> folio_jobs::RunnerSettings {
+        use folio_domain::jobs::JobKind;
+        folio_jobs::RunnerSettings {
+            workers,
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            lease: Duration::from_secs(self.lease_seconds),
+            backoff: folio_jobs::Backoff::new(
+                Duration::from_secs(self.backoff_base_seconds),
+                Duration::from_secs(self.backoff_max_seconds),
+            ),
+            relay_batch: self.relay_batch,
+            schedules: vec![
+                folio_jobs::Schedule {
+                    kind: JobKind::PurgeExpiredTokens,
+                    every: Duration::from_secs(self.purge_tokens_interval_seconds),
+                },
+                folio_jobs::Schedule {
+                    kind: JobKind::PruneHistory,
+                    every: Duration::from_secs(self.prune_interval_seconds),
+                },
+            ],
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// How long history is kept.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_hours.saturating_mul(3600))
+    }
 }
 
 /// `[rate_limit]`
@@ -348,6 +506,69 @@ impl Settings {
         }
         if self.database.wait_timeout_ms == 0 || self.database.connect_timeout_ms == 0 {
             bail!("invalid configuration: database timeouts must be positive");
+        }
+        self.validate_jobs()?;
+        self.validate_mail()
+    }
+
+    fn validate_mail(&self) -> anyhow::Result<()> {
+        let mail = &self.mail;
+        mail.sender()?;
+        let base_url = mail.base_url()?;
+        if self.environment == Environment::Production {
+            if mail.transport == MailTransport::File {
+                bail!(
+                    "invalid configuration: mail.transport must be smtp in production (the file transport delivers \
+                     nothing); set FOLIO__MAIL__TRANSPORT=smtp and the mail.smtp settings"
+                );
+            }
+            if !base_url.is_https() {
+                bail!(
+                    "invalid configuration: mail.public_base_url must be an https URL in production (links carry \
+                     tokens); set FOLIO__MAIL__PUBLIC_BASE_URL"
+                );
+            }
+        }
+        match mail.transport {
+            MailTransport::File if mail.file_dir.as_os_str().is_empty() => {
+                bail!("invalid configuration: mail.file_dir must name a folder for the file transport");
+            }
+            MailTransport::Smtp if mail.smtp.host.trim().is_empty() => {
+                bail!("invalid configuration: mail.smtp.host is not set (set FOLIO__MAIL__SMTP__HOST)");
+            }
+            MailTransport::Smtp if mail.smtp.port == 0 || mail.smtp.timeout_seconds == 0 => {
+                bail!("invalid configuration: mail.smtp.port and mail.smtp.timeout_seconds must be positive");
+            }
+            _ => {}
+        }
+        let has_username = mail.smtp.username.as_ref().is_some_and(|username| !username.is_empty());
+        let has_password = mail.smtp.password.as_ref().is_some_and(|password| !password.expose_secret().is_empty());
+        if has_password && !has_username {
+            bail!("invalid configuration: mail.smtp.password is set without mail.smtp.username");
+        }
+        Ok(())
+    }
+
+    fn validate_jobs(&self) -> anyhow::Result<()> {
+        let jobs = &self.jobs;
+        if jobs.poll_interval_ms == 0 || jobs.lease_seconds == 0 || jobs.relay_batch == 0 {
+            bail!(
+                "invalid configuration: jobs.poll_interval_ms, jobs.lease_seconds and jobs.relay_batch must be positive"
+            );
+        }
+        if jobs.max_attempts == 0 {
+            bail!("invalid configuration: jobs.max_attempts must be at least 1");
+        }
+        if jobs.backoff_base_seconds == 0 || jobs.backoff_max_seconds < jobs.backoff_base_seconds {
+            bail!(
+                "invalid configuration: jobs.backoff_base_seconds must be positive and at most jobs.backoff_max_seconds"
+            );
+        }
+        if jobs.purge_tokens_interval_seconds == 0 || jobs.prune_interval_seconds == 0 || jobs.retention_hours == 0 {
+            bail!("invalid configuration: jobs schedule intervals and jobs.retention_hours must be positive");
+        }
+        if jobs.test_handlers && self.environment == Environment::Production {
+            bail!("invalid configuration: jobs.test_handlers is for tests only and refused in production");
         }
         Ok(())
     }

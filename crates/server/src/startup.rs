@@ -7,16 +7,21 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use anyhow::Context as _;
-use folio_auth::{BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator};
+use folio_auth::{BcryptHasher, HmacAccountTokenKeys, JwtIssuer, SystemClock, UuidV7Generator};
 use folio_domain::accounts::Accounts;
 use folio_domain::content::Content;
+use folio_domain::jobs::{JobAdmin, JobKind};
+use folio_domain::mail::{AccountMail, MAIL_JOB_KINDS, MailJobs, MailPolicy, MailSubscriber};
 use folio_http::{HttpSettings, PoolMetrics};
+use folio_jobs::{Registry, Runner, RunnerHandle};
+use folio_mail::{AnyMailer, FileMailer, SmtpMailer};
 use folio_postgres::{
-    PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository,
+    PgAccountTokenRepository, PgCommentNotices, PgCommentRepository, PgJobStore, PgMaintenance, PgPool,
+    PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository,
 };
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
 
-use crate::settings::{RateLimitBackend, Settings};
+use crate::settings::{MailTransport, RateLimitBackend, Settings};
 
 /// The account services as the binary builds them.
 pub type AccountServices =
@@ -26,10 +31,35 @@ pub type AccountServices =
 pub type ContentServices =
     Content<PgProfileRepository, PgPostRepository, PgCommentRepository, SystemClock, UuidV7Generator>;
 
+/// E-mail verification and password reset as the binary builds them.
+pub type AccountMailServices = AccountMail<
+    PgUserRepository,
+    PgAccountTokenRepository,
+    HmacAccountTokenKeys,
+    BcryptHasher,
+    SystemClock,
+    UuidV7Generator,
+>;
+
+/// The handler of the mail jobs as the binary builds it.
+pub type MailJobHandler = MailJobs<
+    PgUserRepository,
+    PgAccountTokenRepository,
+    HmacAccountTokenKeys,
+    PgCommentNotices,
+    AnyMailer,
+    SystemClock,
+>;
+
+/// The job administration as the binary builds it.
+pub type JobServices = JobAdmin<PgJobStore, SystemClock>;
+
 /// The services the HTTP adapter calls.
 pub struct AppServices {
     accounts: AccountServices,
     content: ContentServices,
+    jobs: JobServices,
+    account_mail: AccountMailServices,
     limiter: Limiter,
     pool: PgPool,
 }
@@ -45,6 +75,8 @@ impl folio_http::Services for AppServices {
     type UserAdmin = AccountServices;
     type Content = ContentServices;
     type Limiter = Limiter;
+    type Jobs = JobServices;
+    type AccountMail = AccountMailServices;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -60,6 +92,14 @@ impl folio_http::Services for AppServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &self.limiter
+    }
+
+    fn jobs(&self) -> &Self::Jobs {
+        &self.jobs
+    }
+
+    fn account_mail(&self) -> &Self::AccountMail {
+        &self.account_mail
     }
 
     fn pool_metrics(&self) -> PoolMetrics {
@@ -125,6 +165,94 @@ pub fn build_accounts(settings: &Settings, limiter: &Limiter) -> anyhow::Result<
     Ok((accounts.with_lockout(limiter.clone(), settings.lockout.limit()), pool))
 }
 
+/// The keys of single-use e-mail tokens, derived from the server secret.
+fn account_token_keys(settings: &Settings) -> HmacAccountTokenKeys {
+    HmacAccountTokenKeys::from_server_secret(&settings.jwt_secret())
+}
+
+/// Where links point and how long tokens live.
+fn mail_policy(settings: &Settings) -> anyhow::Result<MailPolicy> {
+    Ok(MailPolicy::new(settings.mail.base_url()?))
+}
+
+/// The e-mail verification and password reset services.
+///
+/// # Errors
+/// When the mail settings or the password hasher are invalid.
+pub fn build_account_mail(settings: &Settings, pool: &PgPool) -> anyhow::Result<AccountMailServices> {
+    Ok(AccountMail::new(
+        PgUserRepository::new(pool.clone()),
+        PgAccountTokenRepository::new(pool.clone()),
+        account_token_keys(settings),
+        BcryptHasher::new(settings.auth.bcrypt_cost)?,
+        SystemClock,
+        UuidV7Generator,
+        mail_policy(settings)?,
+    ))
+}
+
+/// The mailer `mail.transport` chooses. Call inside the runtime.
+///
+/// # Errors
+/// When the file transport's folder cannot be created, or the SMTP settings
+/// are unusable.
+pub fn build_mailer(settings: &Settings) -> anyhow::Result<AnyMailer> {
+    let sender = settings.mail.sender()?;
+    Ok(match settings.mail.transport {
+        MailTransport::File => {
+            let dir = &settings.mail.file_dir;
+            let mailer = FileMailer::new(dir, sender)
+                .with_context(|| format!("cannot create mail.file_dir {}", dir.display()))?;
+            tracing::info!(dir = %dir.display(), "mail is written to files, not sent");
+            AnyMailer::File(mailer)
+        }
+        MailTransport::Smtp => AnyMailer::Smtp(SmtpMailer::new(&settings.mail.smtp(), sender)?),
+    })
+}
+
+/// Registers the mail jobs' handler and the subscriber that asks for them.
+fn register_mail(registry: &mut Registry, settings: &Settings, pool: &PgPool) -> anyhow::Result<()> {
+    let handler: std::sync::Arc<MailJobHandler> = std::sync::Arc::new(MailJobs::new(
+        PgUserRepository::new(pool.clone()),
+        PgAccountTokenRepository::new(pool.clone()),
+        account_token_keys(settings),
+        PgCommentNotices::new(pool.clone()),
+        build_mailer(settings)?,
+        SystemClock,
+        mail_policy(settings)?,
+    ));
+    for kind in MAIL_JOB_KINDS {
+        registry.handle(kind, handler.clone());
+    }
+    registry.subscribe(std::sync::Arc::new(MailSubscriber::new(SystemClock, UuidV7Generator)));
+    Ok(())
+}
+
+/// Which handler runs each kind of job, and who turns events into jobs.
+///
+/// # Errors
+/// When a handler cannot be built from the settings (the mailer).
+pub fn job_registry(settings: &Settings, pool: &PgPool) -> anyhow::Result<Registry> {
+    let mut registry = Registry::new();
+    register_mail(&mut registry, settings, pool)?;
+    let maintenance = std::sync::Arc::new(PgMaintenance::new(pool.clone(), settings.jobs.retention()));
+    registry.handle(JobKind::PurgeExpiredTokens, maintenance.clone());
+    registry.handle(JobKind::PruneHistory, maintenance);
+    if settings.jobs.test_handlers {
+        registry.handle(JobKind::Test, std::sync::Arc::new(folio_jobs::testing::TestHandler));
+    }
+    Ok(registry)
+}
+
+/// Starts `workers` job workers (with the outbox relay and the scheduler) on `pool`.
+///
+/// # Errors
+/// As [`job_registry`].
+pub fn start_jobs(settings: &Settings, pool: &PgPool, workers: usize) -> anyhow::Result<RunnerHandle> {
+    let store = PgJobStore::new(pool.clone(), settings.jobs.max_attempts);
+    Ok(Runner::new(store, job_registry(settings, pool)?, settings.jobs.runner(workers)).spawn())
+}
+
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
 /// only; it stops with the process.
 fn serve_metrics(settings: &Settings, services: web::Data<AppServices>) -> anyhow::Result<()> {
@@ -145,6 +273,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: PgPool,
+    jobs: Option<RunnerHandle>,
     grace_period: Duration,
     signals: StopSignals,
 }
@@ -171,7 +300,10 @@ impl Application {
             SystemClock,
             UuidV7Generator,
         );
-        let services = web::Data::new(AppServices { accounts, content, limiter, pool: pool.clone() });
+        let jobs = JobAdmin::new(PgJobStore::new(pool.clone(), settings.jobs.max_attempts), SystemClock);
+        let account_mail = build_account_mail(settings, &pool)?;
+        let services =
+            web::Data::new(AppServices { accounts, content, jobs, account_mail, limiter, pool: pool.clone() });
         let http = HttpSettings {
             body_limit: settings.server.body_limit_bytes,
             cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },
@@ -198,9 +330,11 @@ impl Application {
             server = server.workers(settings.server.workers);
         }
         let server = server.listen(listener)?.run();
+        let jobs =
+            (settings.jobs.workers > 0).then(|| start_jobs(settings, &pool, settings.jobs.workers)).transpose()?;
         tracing::info!("listening on http://{}:{port}", settings.server.host);
         let grace_period = Duration::from_secs(settings.server.shutdown_timeout_seconds);
-        Ok(Self { server, port, pool, grace_period, signals })
+        Ok(Self { server, port, pool, jobs, grace_period, signals })
     }
 
     /// The port actually bound (useful when configured as 0).
@@ -217,11 +351,14 @@ impl Application {
     /// # Errors
     /// When the server fails, or a second signal cut the shutdown short.
     pub async fn run(self) -> std::io::Result<()> {
-        let Self { server, pool, grace_period, mut signals, .. } = self;
+        let Self { server, pool, jobs, grace_period, mut signals, .. } = self;
         let handle = server.handle();
         let mut server = std::pin::pin!(server);
         let signal = tokio::select! {
             result = &mut server => {
+                if let Some(jobs) = jobs {
+                    jobs.shutdown().await;
+                }
                 pool.close();
                 return result;
             }
@@ -233,7 +370,13 @@ impl Application {
             "shutting down: refusing new connections, finishing in-flight requests"
         );
         let started = Instant::now();
-        let stopped = async { tokio::join!(&mut server, handle.stop(true)).0 };
+        // Jobs in progress finish alongside the requests; none is claimed after the signal.
+        let jobs_stopped = async {
+            if let Some(jobs) = jobs {
+                jobs.shutdown().await;
+            }
+        };
+        let stopped = async { tokio::join!(&mut server, handle.stop(true), jobs_stopped).0 };
         let result = tokio::select! {
             result = stopped => result,
             signal = signals.next() => {
@@ -254,6 +397,28 @@ impl Application {
         tracing::info!("database pool closed; stopped");
         result
     }
+}
+
+/// `folio worker`: runs jobs (at least one worker) until SIGTERM or SIGINT,
+/// then lets jobs in progress finish.
+///
+/// # Errors
+/// When the database cannot be prepared or the signals cannot be watched.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    prepare_database(settings).await?;
+    let pool = folio_postgres::build_pool(&settings.database.pool())?;
+    let mut signals = StopSignals::listen()?;
+    let jobs = start_jobs(settings, &pool, settings.jobs.workers.max(1))?;
+    tracing::info!("worker running");
+    let signal = signals.next().await;
+    tracing::info!(signal, "stopping: finishing jobs in progress");
+    tokio::select! {
+        () = jobs.shutdown() => {}
+        signal = signals.next() => tracing::warn!(signal, "second stop signal: abandoning jobs in progress"),
+    }
+    pool.close();
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// The signals that stop the server: SIGTERM (what orchestrators send) and

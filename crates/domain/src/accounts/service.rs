@@ -10,6 +10,7 @@ use crate::credentials::{
     AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
 };
 use crate::error::{PortError, ValidationErrors};
+use crate::events::{EventData, NewEvent, UserRef};
 use crate::ports::{
     Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, RateDecision,
     RateLimit, RateLimiter, Rotation, SessionStore, TokenIssuer, UniqueField, UserRepository, UserWriteError,
@@ -99,7 +100,8 @@ where
     /// As [`AccountService::register`].
     pub async fn create_account(&self, registration: Registration, role: Role) -> Result<User, RegisterError> {
         let new_user = self.new_user(registration, role).await?;
-        self.users.create(&new_user, None).await.map_err(registration_failed)
+        let registered = self.registered(&new_user);
+        self.users.create(&new_user, None, &[registered]).await.map_err(registration_failed)
     }
 
     /// Checks the rule that needs the whole registration and hashes the password.
@@ -121,6 +123,15 @@ where
             role,
             created_at: self.clock.now(),
         })
+    }
+
+    fn registered(&self, user: &NewUser) -> NewEvent {
+        NewEvent {
+            occurred_at: user.created_at,
+            data: EventData::UserRegistered {
+                user: UserRef { id: user.id.as_uuid(), username: user.username.as_str().to_owned() },
+            },
+        }
     }
 
     /// A new session for `user_id` with its first refresh token.
@@ -243,7 +254,8 @@ where
         // The account and its first session are one write: a failure leaves
         // neither, so a retry is not refused as a duplicate.
         let session_id = session.id;
-        let user = self.users.create(&new_user, Some(session)).await.map_err(registration_failed)?;
+        let registered = self.registered(&new_user);
+        let user = self.users.create(&new_user, Some(session), &[registered]).await.map_err(registration_failed)?;
         let tokens = self.issue(&user, session_id, refresh_token)?;
         Ok(SignedIn { user, tokens })
     }
@@ -310,7 +322,12 @@ where
         if session.user_status != crate::user::AccountStatus::Active {
             return Err(AuthenticateError::Deactivated);
         }
-        Ok(Principal { user_id: session.user_id, session_id: session.id, role: session.user_role })
+        Ok(Principal {
+            user_id: session.user_id,
+            username: session.username,
+            session_id: session.id,
+            role: session.user_role,
+        })
     }
 
     async fn current_user(&self, principal: Principal) -> Result<User, CurrentUserError> {

@@ -22,6 +22,7 @@ use crate::credentials::{
     RefreshTokenHash, SessionId,
 };
 use crate::error::{FieldError, PortError};
+use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
     AccessChange, AccessWriteError, AdminGuard, InvalidAccessToken, MockClock, MockIdGenerator, MockPasswordHasher,
@@ -127,12 +128,17 @@ fn credentials(user: User) -> UserCredentials {
 
 /// Alice, signed in to [`SESSION`] with `role`.
 fn alice_signed_in_as(role: Role) -> Principal {
-    Principal { user_id: alice_id(), session_id: session_id(), role }
+    Principal { user_id: alice_id(), username: alice().username, session_id: session_id(), role }
 }
 
 /// Someone other than the target of an admin operation, acting with `role`.
 fn actor(role: Role) -> Principal {
-    Principal { user_id: UserId::new(OTHER_ADMIN), session_id: SessionId::new(Uuid::from_u128(0xac7)), role }
+    Principal {
+        user_id: UserId::new(OTHER_ADMIN),
+        username: Username::parse("other_admin").expect("a valid username"),
+        session_id: SessionId::new(Uuid::from_u128(0xac7)),
+        role,
+    }
 }
 
 fn registration(password: &str) -> Registration {
@@ -345,12 +351,19 @@ impl Ports {
     }
 }
 
+/// `events` is exactly one `user.registered` for Alice, now.
+fn registered_alice(events: &[NewEvent]) -> bool {
+    matches!(events, [NewEvent { occurred_at, data: EventData::UserRegistered { user } }]
+        if *occurred_at == now() && user.id == ALICE && user.username == "alice_smith")
+}
+
 /// A live session of Alice's in which she is an active `role`.
 fn live_session(role: Role) -> SessionRecord {
     SessionRecord {
         id: session_id(),
         user_id: alice_id(),
         revoked_at: None,
+        username: alice().username,
         user_role: role,
         user_status: AccountStatus::Active,
     }
@@ -383,8 +396,9 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
     ports
         .users
         .expect_create()
-        .withf(move |new: &NewUser, session: &Option<NewSession>| {
-            new.id == alice_id()
+        .withf(move |new: &NewUser, session: &Option<NewSession>, events: &[NewEvent]| {
+            registered_alice(events)
+                && new.id == alice_id()
                 && new.email == expected_email
                 && new.username == expected_username
                 && new.password_hash == stored_hash()
@@ -402,7 +416,7 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
                 })
         })
         .times(1)
-        .returning(move |_, _| ready(Ok(returned.clone())));
+        .returning(move |_, _, _| ready(Ok(returned.clone())));
     let accounts = ports.into_accounts();
 
     // Act
@@ -455,7 +469,7 @@ async fn register_with_the_username_as_password_is_refused_naming_password_and_s
 async fn register_while_create_fails(error: fn() -> UserWriteError) -> Result<SignedIn, RegisterError> {
     let mut ports = Ports::new().handing_out_ids(&[ALICE, SESSION]).making_a_refresh_token().starting_no_session();
     ports.hasher.expect_hash().times(1).returning(|_| ready(Ok(stored_hash())));
-    ports.users.expect_create().times(1).returning(move |_, _| ready(Err(error())));
+    ports.users.expect_create().times(1).returning(move |_, _, _| ready(Err(error())));
     ports.into_accounts().register(registration(PASSWORD)).await
 }
 
@@ -507,11 +521,14 @@ async fn create_account_stores_the_given_role_and_starts_no_session() {
     ports
         .users
         .expect_create()
-        .withf(|new: &NewUser, session: &Option<NewSession>| {
-            new.role == Role::Admin && new.password_hash == stored_hash() && session.is_none()
+        .withf(|new: &NewUser, session: &Option<NewSession>, events: &[NewEvent]| {
+            registered_alice(events)
+                && new.role == Role::Admin
+                && new.password_hash == stored_hash()
+                && session.is_none()
         })
         .times(1)
-        .returning(move |_, _| ready(Ok(returned.clone())));
+        .returning(move |_, _, _| ready(Ok(returned.clone())));
     let accounts = ports.into_accounts();
 
     // Act

@@ -1,11 +1,13 @@
 //! [`Content`]: the content use cases over the ports.
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use super::values::Title;
 use super::values::{CommentBody, CommentId, PostStatus, Slug};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
 };
 use crate::credentials::Principal;
+use crate::events::{EventData, NewEvent, PostRef, UserRef};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
     AuthorFilter, Clock, CommentRepository, IdGenerator, NewComment, NewPost, PostChanges, PostQuery, PostRepository,
@@ -41,6 +43,20 @@ fn is_author(post: &Post, principal: &Principal) -> bool {
     post.summary.author.id == principal.user_id
 }
 
+fn user_ref(id: UserId, username: &Username) -> UserRef {
+    UserRef { id: id.as_uuid(), username: username.as_str().to_owned() }
+}
+
+/// `post` as events describe it, with the slug and title it has after a change.
+fn post_ref(post: &PostSummary, slug: &Slug, title: &Title) -> PostRef {
+    PostRef {
+        id: post.id.as_uuid(),
+        slug: slug.as_str().to_owned(),
+        title: title.as_str().to_owned(),
+        author: user_ref(post.author.id, &post.author.username),
+    }
+}
+
 fn unexpected(error: PostWriteError, action: &str) -> PostError {
     match error {
         PostWriteError::Port(error) => error.into(),
@@ -60,6 +76,10 @@ where
     /// Builds the service from its ports.
     pub fn new(profiles: P, posts: Po, comments: C, clock: Cl, ids: I) -> Self {
         Self { profiles, posts, comments, clock, ids }
+    }
+
+    fn event(&self, data: EventData) -> NewEvent {
+        NewEvent { occurred_at: self.clock.now(), data }
     }
 
     /// The `attempt`-th candidate slug for `base`: itself, then with a random suffix.
@@ -104,7 +124,11 @@ where
             return Err(ProfileError::CannotFollowSelf);
         }
         if follow {
-            self.profiles.follow(reader.user_id, profile.author.id, self.clock.now()).await?;
+            let followed = self.event(EventData::UserFollowed {
+                follower: user_ref(reader.user_id, &reader.username),
+                followee: user_ref(profile.author.id, &profile.author.username),
+            });
+            self.profiles.follow(reader.user_id, profile.author.id, self.clock.now(), &[followed]).await?;
         } else {
             self.profiles.unfollow(reader.user_id, profile.author.id).await?;
         }
@@ -147,7 +171,18 @@ where
         };
         for attempt in 0..SLUG_ATTEMPTS {
             post.slug = self.candidate(&base, attempt);
-            match self.posts.create(&post).await {
+            let events: Vec<NewEvent> = match post.status {
+                PostStatus::Published => vec![self.event(EventData::PostPublished {
+                    post: PostRef {
+                        id: post.id.as_uuid(),
+                        slug: post.slug.as_str().to_owned(),
+                        title: post.title.as_str().to_owned(),
+                        author: user_ref(author.user_id, &author.username),
+                    },
+                })],
+                PostStatus::Draft => Vec::new(),
+            };
+            match self.posts.create(&post, &events).await {
                 Ok(()) => return self.reread(&author, &post.slug).await,
                 Err(PostWriteError::SlugTaken) => {}
                 Err(PostWriteError::NotFound) => {
@@ -187,14 +222,27 @@ where
             tags: update.tags,
         };
         let now = self.clock.now();
+        // Drafts are nobody else's business: only published posts announce edits.
+        let updated = |slug: &Slug, title: &Title| match post.summary.status {
+            PostStatus::Published => {
+                vec![self.event(EventData::PostUpdated { post: post_ref(&post.summary, slug, title) })]
+            }
+            PostStatus::Draft => Vec::new(),
+        };
+        let new_title = changes.title.clone().unwrap_or_else(|| post.summary.title.clone());
         let Some(base) = new_base else {
-            self.posts.update(post.summary.id, &changes, now).await.map_err(|e| unexpected(e, "updating a post"))?;
+            let events = updated(&slug, &new_title);
+            self.posts
+                .update(post.summary.id, &changes, now, &events)
+                .await
+                .map_err(|e| unexpected(e, "updating a post"))?;
             return self.reread(&editor, &slug).await;
         };
         for attempt in 0..SLUG_ATTEMPTS {
             let candidate = self.candidate(&base, attempt);
             changes.slug = Some(candidate.clone());
-            match self.posts.update(post.summary.id, &changes, now).await {
+            let events = updated(&candidate, &new_title);
+            match self.posts.update(post.summary.id, &changes, now, &events).await {
                 Ok(()) => return self.reread(&editor, &candidate).await,
                 Err(PostWriteError::SlugTaken) => {}
                 Err(error) => return Err(unexpected(error, "updating a post")),
@@ -211,7 +259,12 @@ where
         if post.summary.status == PostStatus::Published {
             return Ok(post);
         }
-        self.posts.publish(post.summary.id, self.clock.now()).await.map_err(|e| unexpected(e, "publishing"))?;
+        let published = self
+            .event(EventData::PostPublished { post: post_ref(&post.summary, &post.summary.slug, &post.summary.title) });
+        self.posts
+            .publish(post.summary.id, self.clock.now(), &[published])
+            .await
+            .map_err(|e| unexpected(e, "publishing"))?;
         self.reread(&editor, &slug).await
     }
 
@@ -220,7 +273,13 @@ where
         if !is_author(&post, &actor) && !actor.role.can_moderate() {
             return Err(PostError::Forbidden);
         }
-        self.posts.delete(post.summary.id, self.clock.now()).await.map_err(|e| unexpected(e, "deleting"))
+        let events = match post.summary.status {
+            PostStatus::Published => vec![self.event(EventData::PostDeleted {
+                post: post_ref(&post.summary, &post.summary.slug, &post.summary.title),
+            })],
+            PostStatus::Draft => Vec::new(),
+        };
+        self.posts.delete(post.summary.id, self.clock.now(), &events).await.map_err(|e| unexpected(e, "deleting"))
     }
 
     async fn list_posts(
@@ -229,7 +288,7 @@ where
         listing: PostListing,
     ) -> Result<Page<PostSummary>, ListPostsError> {
         let status = listing.status.unwrap_or(PostStatus::Published);
-        let me = || reader.map(|r| AuthorFilter::Id(r.user_id)).ok_or(ListPostsError::SignInRequired);
+        let me = || reader.as_ref().map(|r| AuthorFilter::Id(r.user_id)).ok_or(ListPostsError::SignInRequired);
         let author = match (listing.author, status) {
             (Some(AuthorSelector::Me), _) | (None, PostStatus::Draft) => Some(me()?),
             (Some(AuthorSelector::Username(_)), PostStatus::Draft) => return Err(ListPostsError::DraftsOfOthers),
@@ -276,9 +335,16 @@ where
 
     async fn add_comment(&self, author: Principal, slug: Slug, body: CommentBody) -> Result<Comment, PostError> {
         let post = self.visible_post(Some(&author), &slug).await?;
+        let id = self.comments.next_id().await?;
+        let created = self.event(EventData::CommentCreated {
+            comment_id: id.get(),
+            post: post_ref(&post.summary, &post.summary.slug, &post.summary.title),
+            author: user_ref(author.user_id, &author.username),
+            body: body.as_str().to_owned(),
+        });
         let comment =
-            NewComment { post_id: post.summary.id, author_id: author.user_id, body, created_at: self.clock.now() };
-        Ok(self.comments.create(&comment).await?)
+            NewComment { id, post_id: post.summary.id, author_id: author.user_id, body, created_at: self.clock.now() };
+        Ok(self.comments.create(&comment, &[created]).await?)
     }
 
     async fn delete_comment(&self, actor: Principal, slug: Slug, id: CommentId) -> Result<(), PostError> {

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::credentials::{Principal, SessionId};
 use crate::error::PortError;
+use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::ports::{
     AuthorFilter, CommentRecord, MockClock, MockCommentRepository, MockIdGenerator, MockPostRepository,
@@ -77,7 +78,19 @@ fn comment_id() -> CommentId {
 }
 
 fn signed_in(id: Uuid, role: Role) -> Principal {
-    Principal { user_id: user_id(id), session_id: SessionId::new(Uuid::from_u128(id.as_u128() << 16)), role }
+    let name = match id {
+        ALICE => "alice",
+        BOB => "bob",
+        CAROL => "carol",
+        MODERATOR => "moderator",
+        _ => "admin",
+    };
+    Principal {
+        user_id: user_id(id),
+        username: username(name),
+        session_id: SessionId::new(Uuid::from_u128(id.as_u128() << 16)),
+        role,
+    }
 }
 
 /// Alice, a `user`, the author of the post.
@@ -332,9 +345,9 @@ impl Ports {
     fn updating(mut self, changes: PostChanges, outcome: fn() -> Result<(), PostWriteError>) -> Self {
         self.posts
             .expect_update()
-            .with(eq(post_id()), eq(changes), eq(now()))
+            .withf(move |id, given, when, _| *id == post_id() && *given == changes && *when == now())
             .times(1)
-            .returning(move |_, _, _| ready(outcome()));
+            .returning(move |_, _, _, _| ready(outcome()));
         self
     }
 
@@ -342,15 +355,19 @@ impl Ports {
     fn creating_at(mut self, at: &'static str, outcome: fn() -> Result<(), PostWriteError>) -> Self {
         self.posts
             .expect_create()
-            .withf(move |new: &NewPost| new.slug.as_str() == at)
+            .withf(move |new: &NewPost, _| new.slug.as_str() == at)
             .times(1)
-            .returning(move |_| ready(outcome()));
+            .returning(move |_, _| ready(outcome()));
         self
     }
 
     /// `delete(POST, now)` succeeds, once.
     fn deleting_the_post(mut self) -> Self {
-        self.posts.expect_delete().with(eq(post_id()), eq(now())).times(1).returning(|_, _| ready(Ok(())));
+        self.posts
+            .expect_delete()
+            .withf(|id, when, _| *id == post_id() && *when == now())
+            .times(1)
+            .returning(|_, _, _| ready(Ok(())));
         self
     }
 
@@ -460,10 +477,16 @@ async fn follow_records_the_follow_at_now_and_returns_the_profile_read_again() {
         |profiles, order| {
             profiles
                 .expect_follow()
-                .with(eq(user_id(ALICE)), eq(user_id(BOB)), eq(now()))
+                .withf(|follower, followee, when, events| {
+                    *follower == user_id(ALICE)
+                        && *followee == user_id(BOB)
+                        && *when == now()
+                        && matches!(events, [NewEvent { data: EventData::UserFollowed { follower, followee }, .. }]
+                            if follower.username == "alice" && followee.username == "bob")
+                })
                 .times(1)
                 .in_sequence(order)
-                .returning(|_, _, _| ready(Ok(())));
+                .returning(|_, _, _, _| ready(Ok(())));
         },
         after.clone(),
     );
@@ -508,7 +531,7 @@ async fn follow_of_oneself_returns_cannot_follow_self_and_writes_nothing() {
 async fn follow_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().finding_profile("bob", Some(user_id(ALICE)), Some(profile(person(BOB, "bob"), 4)));
-    ports.profiles.expect_follow().times(1).returning(|_, _, _| ready(Err(unavailable())));
+    ports.profiles.expect_follow().times(1).returning(|_, _, _, _| ready(Err(unavailable())));
     let content = ports.into_content();
 
     // Act
@@ -587,8 +610,10 @@ async fn create_post_stores_it_under_the_slug_of_its_title_and_returns_it_read_a
     ports
         .posts
         .expect_create()
-        .withf(|new: &NewPost| {
-            new.id == post_id()
+        .withf(|new: &NewPost, events: &[NewEvent]| {
+            matches!(events, [NewEvent { data: EventData::PostPublished { post }, .. }]
+                if post.slug == "rust-2024-what-s-new" && post.author.username == "alice")
+                && new.id == post_id()
                 && new.slug == slug("rust-2024-what-s-new")
                 && new.title == title("Rust 2024: What's New?")
                 && new.description == description()
@@ -599,7 +624,7 @@ async fn create_post_stores_it_under_the_slug_of_its_title_and_returns_it_read_a
                 && new.created_at == now()
         })
         .times(1)
-        .returning(|_| ready(Ok(())));
+        .returning(|_, _| ready(Ok(())));
     let content = ports.into_content();
 
     // Act
@@ -619,9 +644,11 @@ async fn create_post_keeps_a_draft_a_draft() {
     ports
         .posts
         .expect_create()
-        .withf(|new: &NewPost| new.slug == slug(MY_TITLE) && new.status == PostStatus::Draft)
+        .withf(|new: &NewPost, events: &[NewEvent]| {
+            new.slug == slug(MY_TITLE) && new.status == PostStatus::Draft && events.is_empty()
+        })
         .times(1)
-        .returning(|_| ready(Ok(())));
+        .returning(|_, _| ready(Ok(())));
     let content = ports.into_content();
 
     // Act
@@ -730,7 +757,7 @@ async fn create_post_deleted_before_it_is_read_again_returns_not_found() {
 /// Reads `my-title`, stored as `stored`, as `reader`; nothing may be written.
 async fn read_post_as(reader: Option<Principal>, stored: Post) -> Result<Post, PostError> {
     Ports::new()
-        .finding_post(MY_TITLE, reader.map(|r| r.user_id), Some(stored))
+        .finding_post(MY_TITLE, reader.as_ref().map(|r| r.user_id), Some(stored))
         .writing_no_post()
         .into_content()
         .post(reader, slug(MY_TITLE))
@@ -1040,14 +1067,14 @@ fn retitling_at(mut ports: Ports, at: &'static str, outcome: fn() -> Result<(), 
     ports
         .posts
         .expect_update()
-        .withf(move |id, changes, when| {
+        .withf(move |id, changes, when, _| {
             *id == post_id()
                 && changes.title == Some(title("Another story"))
                 && changes.slug.as_ref().map(Slug::as_str) == Some(at)
                 && *when == now()
         })
         .times(1)
-        .returning(move |_, _, _| ready(outcome()));
+        .returning(move |_, _, _, _| ready(outcome()));
     ports
 }
 
@@ -1149,7 +1176,16 @@ async fn publish_post_of_a_draft_by_its_author_publishes_it_at_now_and_returns_i
         Some(user_id(ALICE)),
         Some(published()),
     );
-    ports.posts.expect_publish().with(eq(post_id()), eq(now())).times(1).returning(|_, _| ready(Ok(())));
+    ports
+        .posts
+        .expect_publish()
+        .withf(|id, when, events| {
+            *id == post_id()
+                && *when == now()
+                && matches!(events, [NewEvent { data: EventData::PostPublished { post }, .. }] if post.slug == MY_TITLE)
+        })
+        .times(1)
+        .returning(|_, _, _| ready(Ok(())));
     let content = ports.into_content();
 
     // Act
@@ -1214,7 +1250,7 @@ async fn publish_post_of_a_published_post_by_another_user_is_forbidden() {
 async fn publish_post_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(ALICE)), Some(draft()));
-    ports.posts.expect_publish().times(1).returning(|_, _| ready(Err(PostWriteError::Port(unavailable()))));
+    ports.posts.expect_publish().times(1).returning(|_, _, _| ready(Err(PostWriteError::Port(unavailable()))));
     let content = ports.into_content();
 
     // Act
@@ -1302,7 +1338,7 @@ async fn delete_post_of_an_unknown_slug_returns_not_found_and_deletes_nothing() 
 async fn delete_post_of_a_post_deleted_meanwhile_returns_not_found() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()));
-    ports.posts.expect_delete().times(1).returning(|_, _| ready(Err(PostWriteError::NotFound)));
+    ports.posts.expect_delete().times(1).returning(|_, _, _| ready(Err(PostWriteError::NotFound)));
     let content = ports.into_content();
 
     // Act
@@ -1316,7 +1352,7 @@ async fn delete_post_of_a_post_deleted_meanwhile_returns_not_found() {
 async fn delete_post_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()));
-    ports.posts.expect_delete().times(1).returning(|_, _| ready(Err(PostWriteError::Port(unavailable()))));
+    ports.posts.expect_delete().times(1).returning(|_, _, _| ready(Err(PostWriteError::Port(unavailable()))));
     let content = ports.into_content();
 
     // Act
@@ -1766,17 +1802,21 @@ async fn comments_while_the_store_is_unavailable_return_unknown_marked_unavailab
 async fn add_comment_stores_it_on_the_post_by_the_commenter_at_now_and_returns_it() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(BOB)), Some(published()));
+    ports.comments.expect_next_id().times(1).returning(|| ready(Ok(comment_id())));
     ports
         .comments
         .expect_create()
-        .withf(|new: &NewComment| {
-            new.post_id == post_id()
+        .withf(|new: &NewComment, events: &[NewEvent]| {
+            matches!(events, [NewEvent { data: EventData::CommentCreated { comment_id, author, .. }, .. }]
+                if *comment_id == COMMENT && author.username == "bob")
+                && new.id == comment_id()
+                && new.post_id == post_id()
                 && new.author_id == user_id(BOB)
                 && new.body.as_str() == "Nice post!"
                 && new.created_at == now()
         })
         .times(1)
-        .returning(|_| ready(Ok(comment())));
+        .returning(|_, _| ready(Ok(comment())));
     let content = ports.into_content();
 
     // Act
@@ -1807,7 +1847,8 @@ async fn add_comment_on_a_draft_the_commenter_may_not_see_returns_not_found_and_
 async fn add_comment_while_the_store_is_unavailable_returns_unknown_marked_unavailable() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(BOB)), Some(published()));
-    ports.comments.expect_create().times(1).returning(|_| ready(Err(unavailable())));
+    ports.comments.expect_next_id().times(1).returning(|| ready(Ok(comment_id())));
+    ports.comments.expect_create().times(1).returning(|_, _| ready(Err(unavailable())));
     let content = ports.into_content();
 
     // Act

@@ -59,10 +59,6 @@ where
         }
     }
 
-    fn event(&self, data: EventData, now: DateTime<Utc>) -> NewEvent {
-        NewEvent { id: self.ids.new_id(), occurred_at: now, data }
-    }
-
     /// The live token of `purpose` that `token` is, with its account, if the
     /// account may use it: active, and still at the address the token was
     /// sent to.
@@ -120,8 +116,8 @@ where
         }
         let now = self.clock.now();
         let token = self.new_token(&user, TokenPurpose::VerifyEmail, now);
-        let event =
-            self.event(EventData::VerificationRequested { user: user_ref(&user), token_id: token.id.as_uuid() }, now);
+        let data = EventData::VerificationRequested { user: user_ref(&user), token_id: token.id.as_uuid() };
+        let event = NewEvent { occurred_at: now, data };
         self.tokens.store(&token, &[event]).await?;
         Ok(())
     }
@@ -136,8 +132,8 @@ where
             return Ok(());
         };
         let token = self.new_token(&user, TokenPurpose::ResetPassword, now);
-        let event =
-            self.event(EventData::PasswordResetRequested { user: user_ref(&user), token_id: token.id.as_uuid() }, now);
+        let data = EventData::PasswordResetRequested { user: user_ref(&user), token_id: token.id.as_uuid() };
+        let event = NewEvent { occurred_at: now, data };
         self.tokens.store(&token, &[event]).await?;
         Ok(())
     }

@@ -10,6 +10,7 @@ use crate::content::values::{
     Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title,
 };
 use crate::error::PortError;
+use crate::events::NewEvent;
 use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::user::{UserId, Username};
 
@@ -27,7 +28,8 @@ pub trait ProfileRepository: Send + Sync + 'static {
         reader: Option<UserId>,
     ) -> impl Future<Output = Result<Option<Profile>, PortError>> + Send;
 
-    /// Records that `follower` follows `followee`; following twice changes nothing.
+    /// Records that `follower` follows `followee`, with `events` in the same
+    /// transaction; following twice changes nothing and stores no events.
     ///
     /// # Errors
     /// [`PortError`] on infrastructure failure.
@@ -36,6 +38,7 @@ pub trait ProfileRepository: Send + Sync + 'static {
         follower: UserId,
         followee: UserId,
         now: DateTime<Utc>,
+        events: &[NewEvent],
     ) -> impl Future<Output = Result<(), PortError>> + Send;
 
     /// Removes the follow, if any.
@@ -134,12 +137,12 @@ pub struct PostQuery {
 /// search orders by relevance first.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait PostRepository: Send + Sync + 'static {
-    /// Stores a post with its tags.
+    /// Stores a post with its tags, and `events`, in one transaction.
     ///
     /// # Errors
     /// MUST return [`PostWriteError::SlugTaken`] when another post (deleted ones
     /// included) has the slug, storing nothing.
-    fn create(&self, post: &NewPost) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+    fn create(&self, post: &NewPost, events: &[NewEvent]) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
     /// A live (not deleted) post of any status, as seen by `reader`.
     ///
@@ -151,7 +154,8 @@ pub trait PostRepository: Send + Sync + 'static {
         reader: Option<UserId>,
     ) -> impl Future<Output = Result<Option<Post>, PortError>> + Send;
 
-    /// Applies a partial update (tags replaced atomically) and bumps `updated_at`.
+    /// Applies a partial update (tags replaced atomically), bumps `updated_at`
+    /// and stores `events`, in one transaction.
     ///
     /// # Errors
     /// [`PostWriteError::SlugTaken`] when a new slug is taken, storing nothing;
@@ -161,19 +165,32 @@ pub trait PostRepository: Send + Sync + 'static {
         id: PostId,
         changes: &PostChanges,
         now: DateTime<Utc>,
+        events: &[NewEvent],
     ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
-    /// Marks a post published, keeping the first publication time if it had one.
+    /// Marks a post published, keeping the first publication time if it had
+    /// one, and stores `events`, in one transaction.
     ///
     /// # Errors
     /// [`PostWriteError::NotFound`] for an unknown or deleted post.
-    fn publish(&self, id: PostId, now: DateTime<Utc>) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+    fn publish(
+        &self,
+        id: PostId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
-    /// Soft-deletes a post: it leaves every read, its slug stays reserved.
+    /// Soft-deletes a post (it leaves every read, its slug stays reserved) and
+    /// stores `events`, in one transaction.
     ///
     /// # Errors
     /// [`PostWriteError::NotFound`] for an unknown or already deleted post.
-    fn delete(&self, id: PostId, now: DateTime<Utc>) -> impl Future<Output = Result<(), PostWriteError>> + Send;
+    fn delete(
+        &self,
+        id: PostId,
+        now: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
     /// Lists posts matching `query`, with the total.
     ///
@@ -219,6 +236,8 @@ pub trait PostRepository: Send + Sync + 'static {
 /// A comment to store.
 #[derive(Debug, Clone)]
 pub struct NewComment {
+    /// Reserved with [`CommentRepository::next_id`].
+    pub id: CommentId,
     /// The post.
     pub post_id: PostId,
     /// The commenter.
@@ -255,11 +274,23 @@ pub trait CommentRepository: Send + Sync + 'static {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Comment>, PortError>> + Send;
 
-    /// Stores a comment (storage assigns the id) and returns it with its author.
+    /// Reserves an id for a new comment. Ids are never reused; a reserved id
+    /// that is never stored is simply skipped.
     ///
     /// # Errors
     /// [`PortError`] on infrastructure failure.
-    fn create(&self, comment: &NewComment) -> impl Future<Output = Result<Comment, PortError>> + Send;
+    fn next_id(&self) -> impl Future<Output = Result<CommentId, PortError>> + Send;
+
+    /// Stores a comment and `events` in one transaction, and returns the
+    /// comment with its author.
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn create(
+        &self,
+        comment: &NewComment,
+        events: &[NewEvent],
+    ) -> impl Future<Output = Result<Comment, PortError>> + Send;
 
     /// The comment `id` if it is on `post`.
     ///

@@ -23,6 +23,7 @@ use crate::credentials::{
     SessionId,
 };
 use crate::error::PortError;
+use crate::events::NewEvent;
 use crate::pagination::{Page, PageRequest, SearchTerm};
 use crate::user::{AccountStatus, Bio, DisplayName, Email, ImageUrl, ProfileChanges, Role, User, UserId, Username};
 
@@ -128,8 +129,8 @@ pub struct UserQuery {
 /// Stores and finds accounts.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait UserRepository: Send + Sync + 'static {
-    /// Stores a new account, and its first session when one is given, in one
-    /// transaction; returns the account as stored.
+    /// Stores a new account, its first session when one is given, and
+    /// `events`, in one transaction; returns the account as stored.
     ///
     /// # Errors
     /// MUST return [`UserWriteError::Duplicate`] naming the field when the e-mail
@@ -139,6 +140,7 @@ pub trait UserRepository: Send + Sync + 'static {
         &self,
         user: &NewUser,
         session: Option<NewSession>,
+        events: &[NewEvent],
     ) -> impl Future<Output = Result<User, UserWriteError>> + Send;
 
     /// Finds an account by id, active or not.
@@ -267,6 +269,8 @@ pub struct SessionRecord {
     pub user_id: UserId,
     /// When it was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The owner's current username.
+    pub username: Username,
     /// The owner's current role.
     pub user_role: Role,
     /// The owner's current status.

@@ -236,7 +236,8 @@ pub(crate) async fn comments<S: Services>(
     loop {
         let page = PageRequest::from_offset(Some(offset), Some(PageRequest::MAX_LIMIT))
             .map_err(|_| RwError::new(StatusCode::INTERNAL_SERVER_ERROR, "server", "internal error"))?;
-        let page = services.content().comments(reader, slug.clone(), page).await.map_err(RwError::about("article"))?;
+        let page =
+            services.content().comments(reader.clone(), slug.clone(), page).await.map_err(RwError::about("article"))?;
         let fetched = page.items.len() as u64;
         comments.extend(page.items.into_iter().map(CommentOut::from));
         offset += fetched;

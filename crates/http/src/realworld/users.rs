@@ -149,7 +149,7 @@ pub(crate) async fn update<S: Services>(
     if let Some(password) = &password {
         // The identity rule needs the account as it will be after the update;
         // checked before any write, so a refused request changes nothing.
-        let current = accounts.current_user(caller.principal).await.map_err(RwError::about("user"))?;
+        let current = accounts.current_user(caller.principal.clone()).await.map_err(RwError::about("user"))?;
         let new_email = email.as_ref().unwrap_or(&current.email);
         let new_username = username.as_ref().unwrap_or(&current.username);
         if let Err(problem) = password.check_identity(new_email, new_username) {
@@ -161,7 +161,7 @@ pub(crate) async fn update<S: Services>(
         ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image, notify_on_comment: None };
     // Conflicts surface from the profile write, before the password is
     // touched; after it, only an outage can fail the password write.
-    let user = accounts.update_profile(caller.principal, changes).await.map_err(RwError::about("user"))?;
+    let user = accounts.update_profile(caller.principal.clone(), changes).await.map_err(RwError::about("user"))?;
     if let Some(password) = password {
         accounts.replace_password(caller.principal, password).await.map_err(RwError::about("user"))?;
     }

@@ -13,6 +13,7 @@ mod account_mail;
 mod auth;
 mod content_dto;
 pub(crate) mod dto;
+mod jobs;
 mod posts;
 mod profiles;
 pub(crate) mod users;
@@ -109,5 +110,7 @@ route_table! {
     "/posts/{slug}/comments" { GET => posts::comments<S>, POST => posts::add_comment<S> }
     "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment<S> }
     "/tags" { GET => posts::tags<S> }
+    "/admin/jobs" { GET => jobs::list<S> }
+    "/admin/jobs/{id}/retry" { POST => jobs::retry<S> }
     "/openapi.json" { GET => openapi::serve }
 }

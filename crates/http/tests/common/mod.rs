@@ -3,6 +3,7 @@
 
 use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
 use folio_domain::content::MockContentService;
+use folio_domain::jobs::MockJobAdminService;
 use folio_domain::mail::MockAccountMailService;
 use folio_http::Services;
 
@@ -11,6 +12,7 @@ pub(crate) struct TestServices {
     pub(crate) admin: MockUserAdminService,
     pub(crate) content: MockContentService,
     pub(crate) mail: MockAccountMailService,
+    pub(crate) jobs: MockJobAdminService,
 }
 
 impl TestServices {
@@ -21,6 +23,7 @@ impl TestServices {
             admin: MockUserAdminService::new(),
             content: MockContentService::new(),
             mail: MockAccountMailService::new(),
+            jobs: MockJobAdminService::new(),
         }
     }
 }
@@ -31,6 +34,7 @@ impl Services for TestServices {
     type Content = MockContentService;
     type Limiter = Unlimited;
     type AccountMail = MockAccountMailService;
+    type Jobs = MockJobAdminService;
 
     fn accounts(&self) -> &Self::Accounts {
         &self.accounts
@@ -50,6 +54,10 @@ impl Services for TestServices {
 
     fn account_mail(&self) -> &Self::AccountMail {
         &self.mail
+    }
+
+    fn jobs(&self) -> &Self::Jobs {
+        &self.jobs
     }
 
     async fn ready(&self) -> bool {

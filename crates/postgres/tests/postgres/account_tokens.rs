@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use folio_domain::content::values::{CommentBody, CommentId};
 use folio_domain::credentials::PasswordHash;
 use folio_domain::events::{EventData, NewEvent, UserRef};
+use folio_domain::jobs::{ClaimedJob, JobHandler, JobId, JobKind};
 use folio_domain::mail::{AccountTokenHash, AccountTokenId, TokenPurpose};
 use folio_domain::ports::{
     AccessChange, AccountTokenRepository, AdminGuard, CommentNotices, CommentRepository, NewAccountToken, NewComment,
@@ -17,7 +18,8 @@ use folio_domain::ports::{
 use folio_domain::user::{AccountStatus, Email, ProfileChanges, UserId};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{
-    PgAccountTokenRepository, PgCommentNotices, PgCommentRepository, PgPostRepository, PgSessionStore, PgUserRepository,
+    PgAccountTokenRepository, PgCommentNotices, PgCommentRepository, PgMaintenance, PgPostRepository, PgSessionStore,
+    PgUserRepository,
 };
 use uuid::Uuid;
 
@@ -47,7 +49,6 @@ fn new_token(user: UserId, username: &str, purpose: TokenPurpose, ttl: TimeDelta
 
 fn reset_requested(user: UserId, username: &str, token: AccountTokenId) -> NewEvent {
     NewEvent {
-        id: Uuid::now_v7(),
         occurred_at: now(),
         data: EventData::PasswordResetRequested {
             user: UserRef { id: user.as_uuid(), username: username.to_owned() },
@@ -143,23 +144,36 @@ async fn storing_a_token_again_changes_nothing_and_adds_no_event() {
 
 #[tokio::test]
 async fn a_failed_event_write_leaves_no_token() {
-    // Arrange: the second store's event reuses the first one's id, so its
-    // event insert fails after its token insert succeeded.
+    // Arrange: this test's own database refuses outbox writes, so the store
+    // fails after its token insert succeeded.
     let db = TestDatabase::create().await;
     let tokens = PgAccountTokenRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
-    let first = new_token(alice, "alice", TokenPurpose::ResetPassword, TimeDelta::hours(1));
-    let event = reset_requested(alice, "alice", first.id);
-    tokens.store(&first, std::slice::from_ref(&event)).await.expect("stored");
-    let second = new_token(alice, "alice", TokenPurpose::ResetPassword, TimeDelta::hours(1));
+    {
+        let mut connection = db.pool().get().await.expect("a connection");
+        diesel::sql_query(
+            "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'the outbox refuses writes'; END $$",
+        )
+        .execute(&mut connection)
+        .await
+        .expect("created");
+        diesel::sql_query(
+            "CREATE TRIGGER refuse_events BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION refuse_events()",
+        )
+        .execute(&mut connection)
+        .await
+        .expect("created");
+    }
+    let token = new_token(alice, "alice", TokenPurpose::ResetPassword, TimeDelta::hours(1));
 
     // Act
-    let result = tokens.store(&second, &[event]).await;
+    let result = tokens.store(&token, &[reset_requested(alice, "alice", token.id)]).await;
 
     // Assert
     assert!(result.is_err());
-    assert_eq!(tokens.find(second.id).await.expect("read"), None, "the token rolled back with its event");
-    assert_eq!(count(&db, "SELECT count(*) AS count FROM outbox_events").await, 1);
+    assert_eq!(tokens.find(token.id).await.expect("read"), None, "the token rolled back with its event");
+    assert_eq!(count(&db, "SELECT count(*) AS count FROM account_tokens").await, 0);
 }
 
 #[tokio::test]
@@ -361,10 +375,9 @@ async fn a_comment_notice_reads_the_comment_and_its_post_until_either_is_gone() 
     let bob = create_user(&db, "bob").await;
     let post = publish_post(&posts, alice, "Rust & friends", now()).await;
     let body = CommentBody::parse("Nice <b>post</b>").expect("a valid comment");
-    let comment = comments
-        .create(&NewComment { post_id: post.id, author_id: bob, body: body.clone(), created_at: now() })
-        .await
-        .expect("created");
+    let id = comments.next_id().await.expect("an id");
+    let new = NewComment { id, post_id: post.id, author_id: bob, body: body.clone(), created_at: now() };
+    let comment = comments.create(&new, &[]).await.expect("created");
 
     // Act
     let notice = notices.comment_notice(comment.id).await.expect("read").expect("found");
@@ -376,6 +389,37 @@ async fn a_comment_notice_reads_the_comment_and_its_post_until_either_is_gone() 
     assert_eq!((notice.post_id, notice.post_author_id), (post.id, alice));
     assert_eq!((notice.post_title.as_str(), notice.post_slug.as_str()), ("Rust & friends", post.slug.as_str()));
     assert_eq!(notices.comment_notice(CommentId::new(comment.id.get() + 1000)).await.expect("read"), None);
-    posts.delete(post.id, now()).await.expect("deleted");
+    posts.delete(post.id, now(), &[]).await.expect("deleted");
     assert_eq!(notices.comment_notice(comment.id).await.expect("read"), None, "the post is deleted");
+}
+
+#[tokio::test]
+async fn the_scheduled_purge_job_deletes_expired_account_tokens_too() {
+    // Arrange
+    let db = TestDatabase::create().await;
+    let tokens = PgAccountTokenRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let expired = NewAccountToken {
+        created_at: now() - TimeDelta::hours(2),
+        expires_at: now() - TimeDelta::hours(1),
+        ..new_token(alice, "alice", TokenPurpose::ResetPassword, TimeDelta::hours(1))
+    };
+    let live = new_token(alice, "alice", TokenPurpose::VerifyEmail, TimeDelta::hours(24));
+    tokens.store(&expired, &[]).await.expect("stored");
+    tokens.store(&live, &[]).await.expect("stored");
+    let maintenance = PgMaintenance::new(db.pool(), std::time::Duration::from_secs(3600));
+    let job = ClaimedJob {
+        id: JobId::new(Uuid::now_v7()),
+        kind: JobKind::PurgeExpiredTokens,
+        payload: serde_json::json!({}),
+        attempt: 1,
+        max_attempts: 3,
+    };
+
+    // Act
+    maintenance.handle(&job).await.expect("purged");
+
+    // Assert
+    assert_eq!(tokens.find(expired.id).await.expect("read"), None);
+    assert!(tokens.find(live.id).await.expect("read").is_some());
 }

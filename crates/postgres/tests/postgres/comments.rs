@@ -1,5 +1,7 @@
 //! PgCommentRepository: creating, listing oldest first, finding on a post, deleting.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, TimeDelta, Utc};
 use folio_domain::content::model::{Author, Comment, Following};
 use folio_domain::content::values::{CommentBody, CommentId, PostId};
@@ -10,8 +12,12 @@ use folio_postgres::{PgCommentRepository, PgPostRepository, PgProfileRepository}
 
 use crate::fixtures::{create_user, now, page, publish_post, username};
 
+/// Ids far above the sequence's, increasing: comments made here sort by id
+/// in the order they were made, as when the sequence assigns them.
 fn new_comment(post: PostId, author: UserId, text: &str, at: DateTime<Utc>) -> NewComment {
+    static NEXT: AtomicI64 = AtomicI64::new(1_000_000);
     NewComment {
+        id: CommentId::new(NEXT.fetch_add(1, Ordering::Relaxed)),
         post_id: post,
         author_id: author,
         body: CommentBody::parse(text).expect("a valid comment"),
@@ -32,12 +38,12 @@ async fn create_assigns_an_id_and_returns_the_comment_with_its_author() {
     let bob = create_user(&db, "bob").await;
     // bob follows alice, but is not reading as himself here: his own
     // comment's author is him, whom he cannot follow.
-    PgProfileRepository::new(db.pool()).follow(bob, alice, now()).await.expect("followed");
+    PgProfileRepository::new(db.pool()).follow(bob, alice, now(), &[]).await.expect("followed");
     let post = publish_post(&posts, alice, "Commented", now()).await;
     let at = now();
 
-    let first = comments.create(&new_comment(post.id, bob, "First!", at)).await.expect("created");
-    let second = comments.create(&new_comment(post.id, bob, "Second.", at)).await.expect("created");
+    let first = comments.create(&new_comment(post.id, bob, "First!", at), &[]).await.expect("created");
+    let second = comments.create(&new_comment(post.id, bob, "Second.", at), &[]).await.expect("created");
 
     let expected = Comment {
         id: first.id,
@@ -70,9 +76,12 @@ async fn list_returns_a_posts_comments_oldest_first_ties_by_id_with_the_total() 
     let other = publish_post(&posts, alice, "Elsewhere", now()).await;
     let start = now();
     for (text, minutes) in [("third", 2), ("first", 0), ("second a", 1), ("second b", 1)] {
-        comments.create(&new_comment(post.id, bob, text, start + TimeDelta::minutes(minutes))).await.expect("created");
+        comments
+            .create(&new_comment(post.id, bob, text, start + TimeDelta::minutes(minutes)), &[])
+            .await
+            .expect("created");
     }
-    comments.create(&new_comment(other.id, bob, "not here", start)).await.expect("created");
+    comments.create(&new_comment(other.id, bob, "not here", start), &[]).await.expect("created");
 
     let first = comments.list(post.id, None, page(1, 3)).await.expect("listed");
     let second = comments.list(post.id, None, page(2, 3)).await.expect("listed");
@@ -97,11 +106,14 @@ async fn list_shows_whether_the_reader_follows_each_commenter() {
     let bob = create_user(&db, "bob").await;
     let carol = create_user(&db, "carol").await;
     let reader = create_user(&db, "reader").await;
-    profiles.follow(reader, bob, now()).await.expect("followed");
+    profiles.follow(reader, bob, now(), &[]).await.expect("followed");
     let post = publish_post(&posts, alice, "Discussed", now()).await;
     let start = now();
-    comments.create(&new_comment(post.id, bob, "by bob", start)).await.expect("created");
-    comments.create(&new_comment(post.id, carol, "by carol", start + TimeDelta::seconds(1))).await.expect("created");
+    comments.create(&new_comment(post.id, bob, "by bob", start), &[]).await.expect("created");
+    comments
+        .create(&new_comment(post.id, carol, "by carol", start + TimeDelta::seconds(1)), &[])
+        .await
+        .expect("created");
 
     let seen = comments.list(post.id, Some(reader), page(1, 20)).await.expect("listed");
     let anonymous = comments.list(post.id, None, page(1, 20)).await.expect("listed");
@@ -122,7 +134,7 @@ async fn find_returns_a_comment_only_on_its_own_post() {
     let bob = create_user(&db, "bob").await;
     let post = publish_post(&posts, alice, "Here", now()).await;
     let other = publish_post(&posts, alice, "There", now()).await;
-    let comment = comments.create(&new_comment(post.id, bob, "hello", now())).await.expect("created");
+    let comment = comments.create(&new_comment(post.id, bob, "hello", now()), &[]).await.expect("created");
 
     let found = comments.find(post.id, comment.id).await.expect("read");
 
@@ -138,8 +150,8 @@ async fn delete_removes_the_comment_and_deleting_it_again_changes_nothing() {
     let comments = PgCommentRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let post = publish_post(&posts, alice, "Here", now()).await;
-    let doomed = comments.create(&new_comment(post.id, alice, "doomed", now())).await.expect("created");
-    comments.create(&new_comment(post.id, alice, "kept", now())).await.expect("created");
+    let doomed = comments.create(&new_comment(post.id, alice, "doomed", now()), &[]).await.expect("created");
+    comments.create(&new_comment(post.id, alice, "kept", now()), &[]).await.expect("created");
 
     comments.delete(doomed.id).await.expect("deleted");
     comments.delete(doomed.id).await.expect("deleting again is not an error");

@@ -73,7 +73,7 @@ pub(crate) async fn start_session_with_ttl(
 /// Stores a user named `username` and returns their id.
 pub(crate) async fn create_user(db: &TestDatabase, username: &str) -> UserId {
     let user = new_user(username);
-    PgUserRepository::new(db.pool()).create(&user, None).await.expect("the user is stored");
+    PgUserRepository::new(db.pool()).create(&user, None, &[]).await.expect("the user is stored");
     user.id
 }
 
@@ -102,7 +102,7 @@ pub(crate) fn new_post(author: UserId, title: &str, status: PostStatus, at: Date
 /// Stores a published post created at `at` and returns it.
 pub(crate) async fn publish_post(posts: &PgPostRepository, author: UserId, title: &str, at: DateTime<Utc>) -> NewPost {
     let post = new_post(author, title, PostStatus::Published, at);
-    posts.create(&post).await.expect("the post is stored");
+    posts.create(&post, &[]).await.expect("the post is stored");
     post
 }
 

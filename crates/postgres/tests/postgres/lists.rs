@@ -47,16 +47,16 @@ async fn posts_over_several_days(posts: &PgPostRepository, author: UserId) -> Ve
             number += 1;
             let at = midnight + TimeDelta::days(day) + TimeDelta::hours(hour);
             let post = new_post(author, &format!("Post {number}"), PostStatus::Published, at);
-            posts.create(&post).await.expect("created");
+            posts.create(&post, &[]).await.expect("created");
             expected.push(Expected { slug: post.slug.as_str().to_owned(), published_at: at, id: post.id });
         }
     }
     for number in 0..3 {
         let draft = new_post(author, &format!("Draft {number}"), PostStatus::Draft, midnight + TimeDelta::days(2));
-        posts.create(&draft).await.expect("created");
+        posts.create(&draft, &[]).await.expect("created");
         let gone = new_post(author, &format!("Gone {number}"), PostStatus::Published, midnight + TimeDelta::days(3));
-        posts.create(&gone).await.expect("created");
-        posts.delete(gone.id, now()).await.expect("deleted");
+        posts.create(&gone, &[]).await.expect("created");
+        posts.delete(gone.id, now(), &[]).await.expect("deleted");
     }
     expected
 }
@@ -111,13 +111,13 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
 
     let mut first = new_post(alice, "First", PostStatus::Published, now());
     first.tags = tags(&["rust", "web"]);
-    posts.create(&first).await.expect("created");
+    posts.create(&first, &[]).await.expect("created");
     let mut draft = new_post(alice, "Draft", PostStatus::Draft, now());
     draft.tags = tags(&["rust", "zig"]);
-    posts.create(&draft).await.expect("created");
+    posts.create(&draft, &[]).await.expect("created");
     assert_eq!(totals(&posts).await, (1, 1, vec![usage("rust", 1), usage("web", 1)]), "a draft counts nowhere");
 
-    posts.publish(draft.id, now()).await.expect("published");
+    posts.publish(draft.id, now(), &[]).await.expect("published");
     assert_eq!(
         totals(&posts).await,
         (2, 2, vec![usage("rust", 2), usage("web", 1), usage("zig", 1)]),
@@ -125,7 +125,7 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
     );
 
     let changes = PostChanges { tags: Some(tags(&["zig", "go"])), ..PostChanges::default() };
-    posts.update(first.id, &changes, now()).await.expect("updated");
+    posts.update(first.id, &changes, now(), &[]).await.expect("updated");
     assert_eq!(
         totals(&posts).await,
         (2, 1, vec![usage("zig", 2), usage("go", 1), usage("rust", 1)]),
@@ -133,7 +133,7 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
     );
 
     posts.favorite(alice, first.id, now()).await.expect("favourited");
-    posts.delete(first.id, now()).await.expect("deleted");
+    posts.delete(first.id, now(), &[]).await.expect("deleted");
     assert_eq!(totals(&posts).await, (1, 1, vec![usage("rust", 1), usage("zig", 1)]), "deleting uncounts");
     let (slugs, _) = listed(&posts, &published(None)).await;
     assert_eq!(slugs, ["draft"], "the list agrees with its total");
@@ -152,8 +152,8 @@ async fn concurrent_publications_on_one_day_and_tag_are_all_counted() {
         tasks.spawn(async move {
             let mut post = new_post(alice, &format!("Race {number}"), PostStatus::Draft, at);
             post.tags = tags(if number % 2 == 0 { &["rust", "web"] } else { &["web", "rust"] });
-            posts.create(&post).await.expect("created");
-            posts.publish(post.id, at).await.expect("published");
+            posts.create(&post, &[]).await.expect("created");
+            posts.publish(post.id, at, &[]).await.expect("published");
         });
     }
     while let Some(done) = tasks.join_next().await {

@@ -4,6 +4,7 @@
 mod account_tokens;
 mod comments;
 mod fixtures;
+mod jobs;
 mod lists;
 mod migrations;
 mod pool;

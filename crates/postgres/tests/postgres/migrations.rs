@@ -54,5 +54,5 @@ async fn reverting_every_migration_leaves_no_tables_and_they_apply_again() {
     for table in TABLES {
         assert!(relation_exists(&mut connection, table).await, "{table} is back");
     }
-    PgUserRepository::new(db.pool()).create(&new_user("alice"), None).await.expect("the schema works");
+    PgUserRepository::new(db.pool()).create(&new_user("alice"), None, &[]).await.expect("the schema works");
 }

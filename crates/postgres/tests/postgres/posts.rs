@@ -45,12 +45,12 @@ async fn create_then_find_by_slug_returns_the_whole_post_with_its_author_and_tag
     let posts = PgPostRepository::new(db.pool());
     let mut alice = new_user("alice");
     alice.display_name = Some(DisplayName::parse("Alice A.").expect("valid"));
-    PgUserRepository::new(db.pool()).create(&alice, None).await.expect("created");
+    PgUserRepository::new(db.pool()).create(&alice, None, &[]).await.expect("created");
     let mut post = new_post(alice.id, "Hello, World", PostStatus::Published, now());
     post.tags = tags(&["zebra", "rust", "apple"]);
     post.body = Body::parse("  # Hello\n\nStored *as given*.  ").expect("valid");
 
-    posts.create(&post).await.expect("created");
+    posts.create(&post, &[]).await.expect("created");
     let found = find(&posts, "hello-world", None).await.expect("found");
 
     let expected = Post {
@@ -86,7 +86,7 @@ async fn a_draft_is_stored_without_a_publication_time() {
     let posts = PgPostRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
 
-    posts.create(&new_post(alice, "Work in progress", PostStatus::Draft, now())).await.expect("created");
+    posts.create(&new_post(alice, "Work in progress", PostStatus::Draft, now()), &[]).await.expect("created");
 
     let found = find(&posts, "work-in-progress", None).await.expect("a draft is found by slug");
     assert_eq!((found.summary.status, found.summary.published_at), (PostStatus::Draft, None));
@@ -109,7 +109,7 @@ async fn find_by_slug_shows_whether_the_reader_favourited_the_post_and_follows_i
     let bob = create_user(&db, "bob").await;
     let carol = create_user(&db, "carol").await;
     let post = publish_post(&posts, alice, "Followed and favourited", now()).await;
-    profiles.follow(bob, alice, now()).await.expect("followed");
+    profiles.follow(bob, alice, now(), &[]).await.expect("followed");
     posts.favorite(bob, post.id, now()).await.expect("favourited");
 
     let state = |found: Option<Post>| {
@@ -129,14 +129,14 @@ async fn create_with_a_taken_slug_returns_slug_taken_and_stores_nothing() {
     let first = publish_post(&posts, alice, "Same title", now()).await;
 
     let second = new_post(alice, "Same title", PostStatus::Published, now());
-    let result = posts.create(&second).await;
+    let result = posts.create(&second, &[]).await;
 
     assert!(matches!(result, Err(PostWriteError::SlugTaken)), "{result:?}");
     assert_eq!(find(&posts, "same-title", None).await.expect("found").summary.id, first.id);
     assert_eq!(posts.list(&published(None)).await.expect("listed").total, 1, "nothing else was stored");
     // The domain retries with a suffix, which is a different slug.
     let retried = NewPost { id: PostId::new(Uuid::now_v7()), slug: slug("same-title-3f9a2c"), ..second };
-    posts.create(&retried).await.expect("a suffixed slug is free");
+    posts.create(&retried, &[]).await.expect("a suffixed slug is free");
 }
 
 #[tokio::test]
@@ -146,11 +146,11 @@ async fn a_deleted_posts_slug_stays_reserved_for_new_posts_and_renames() {
     let alice = create_user(&db, "alice").await;
     let gone = publish_post(&posts, alice, "Gone", now()).await;
     let other = publish_post(&posts, alice, "Other", now()).await;
-    posts.delete(gone.id, now()).await.expect("deleted");
+    posts.delete(gone.id, now(), &[]).await.expect("deleted");
 
-    let created = posts.create(&new_post(alice, "Gone", PostStatus::Draft, now())).await;
+    let created = posts.create(&new_post(alice, "Gone", PostStatus::Draft, now()), &[]).await;
     let renamed =
-        posts.update(other.id, &PostChanges { slug: Some(slug("gone")), ..PostChanges::default() }, now()).await;
+        posts.update(other.id, &PostChanges { slug: Some(slug("gone")), ..PostChanges::default() }, now(), &[]).await;
 
     assert!(matches!(created, Err(PostWriteError::SlugTaken)), "{created:?}");
     assert!(matches!(renamed, Err(PostWriteError::SlugTaken)), "{renamed:?}");
@@ -164,7 +164,7 @@ async fn update_changes_only_the_given_fields_replaces_the_tags_and_bumps_update
     let alice = create_user(&db, "alice").await;
     let mut post = new_post(alice, "Original", PostStatus::Published, now());
     post.tags = tags(&["a", "b", "c"]);
-    posts.create(&post).await.expect("created");
+    posts.create(&post, &[]).await.expect("created");
     let later = post.created_at + TimeDelta::minutes(5);
 
     let changes = PostChanges {
@@ -172,7 +172,7 @@ async fn update_changes_only_the_given_fields_replaces_the_tags_and_bumps_update
         tags: Some(tags(&["c", "new", "a"])),
         ..PostChanges::default()
     };
-    posts.update(post.id, &changes, later).await.expect("updated");
+    posts.update(post.id, &changes, later, &[]).await.expect("updated");
 
     let Post { summary, body } = find(&posts, "original", None).await.expect("the slug is kept");
     assert_eq!(summary.title, post.title, "title untouched");
@@ -189,7 +189,7 @@ async fn update_changes_only_the_given_fields_replaces_the_tags_and_bumps_update
         tags: Some(tags(&[])),
         ..PostChanges::default()
     };
-    posts.update(post.id, &retitled, later).await.expect("updated");
+    posts.update(post.id, &retitled, later, &[]).await.expect("updated");
 
     assert_eq!(find(&posts, "original", None).await, None, "the old slug no longer finds it");
     let renamed = find(&posts, "renamed", None).await.expect("found by the new slug").summary;
@@ -210,7 +210,7 @@ async fn update_to_a_taken_slug_returns_slug_taken_and_changes_nothing() {
         slug: Some(slug("second")),
         ..PostChanges::default()
     };
-    let result = posts.update(first.id, &changes, now() + TimeDelta::minutes(1)).await;
+    let result = posts.update(first.id, &changes, now() + TimeDelta::minutes(1), &[]).await;
 
     assert!(matches!(result, Err(PostWriteError::SlugTaken)), "{result:?}");
     let unchanged = find(&posts, "first", None).await.expect("found").summary;
@@ -223,13 +223,13 @@ async fn update_publish_and_delete_of_an_unknown_or_deleted_post_return_not_foun
     let posts = PgPostRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let deleted = publish_post(&posts, alice, "Deleted", now()).await;
-    posts.delete(deleted.id, now()).await.expect("deleted");
+    posts.delete(deleted.id, now(), &[]).await.expect("deleted");
     let changes = PostChanges { body: Some(Body::parse("x").expect("valid")), ..PostChanges::default() };
 
     for id in [PostId::new(Uuid::now_v7()), deleted.id] {
-        let updated = posts.update(id, &changes, now()).await;
-        let published = posts.publish(id, now()).await;
-        let removed = posts.delete(id, now()).await;
+        let updated = posts.update(id, &changes, now(), &[]).await;
+        let published = posts.publish(id, now(), &[]).await;
+        let removed = posts.delete(id, now(), &[]).await;
         assert!(matches!(updated, Err(PostWriteError::NotFound)), "{updated:?}");
         assert!(matches!(published, Err(PostWriteError::NotFound)), "{published:?}");
         assert!(matches!(removed, Err(PostWriteError::NotFound)), "{removed:?}");
@@ -242,18 +242,18 @@ async fn publish_sets_the_publication_time_once_and_keeps_it() {
     let posts = PgPostRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let draft = new_post(alice, "Soon", PostStatus::Draft, now());
-    posts.create(&draft).await.expect("created");
+    posts.create(&draft, &[]).await.expect("created");
     let first = draft.created_at + TimeDelta::hours(1);
     let second = first + TimeDelta::hours(1);
 
-    posts.publish(draft.id, first).await.expect("published");
+    posts.publish(draft.id, first, &[]).await.expect("published");
     let published = find(&posts, "soon", None).await.expect("found").summary;
     assert_eq!(
         (published.status, published.published_at, published.updated_at),
         (PostStatus::Published, Some(first), first)
     );
 
-    posts.publish(draft.id, second).await.expect("published again");
+    posts.publish(draft.id, second, &[]).await.expect("published again");
     let again = find(&posts, "soon", None).await.expect("found").summary;
     assert_eq!(again.published_at, Some(first), "the first publication time is kept");
     assert_eq!(again.created_at, draft.created_at);
@@ -266,14 +266,14 @@ async fn a_deleted_post_vanishes_from_every_read_and_deleting_it_again_is_not_fo
     let profiles = PgProfileRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
-    profiles.follow(bob, alice, now()).await.expect("followed");
+    profiles.follow(bob, alice, now(), &[]).await.expect("followed");
     let mut post = new_post(alice, "Ephemeral ferris", PostStatus::Published, now());
     post.tags = tags(&["gone"]);
-    posts.create(&post).await.expect("created");
+    posts.create(&post, &[]).await.expect("created");
     posts.favorite(bob, post.id, now()).await.expect("favourited");
     let mut draft = new_post(alice, "Ephemeral draft", PostStatus::Draft, now());
     draft.tags = tags(&["gone"]);
-    posts.create(&draft).await.expect("created");
+    posts.create(&draft, &[]).await.expect("created");
     let queries = [
         published(Some(bob)),
         PostQuery { tag: tag("gone"), ..published(None) },
@@ -289,8 +289,8 @@ async fn a_deleted_post_vanishes_from_every_read_and_deleting_it_again_is_not_fo
     assert_eq!(posts.feed(bob, page(1, 20)).await.expect("feed").total, 1);
     assert_eq!(posts.tags_in_use().await.expect("tags").len(), 1);
 
-    posts.delete(post.id, now()).await.expect("deleted");
-    posts.delete(draft.id, now()).await.expect("deleted");
+    posts.delete(post.id, now(), &[]).await.expect("deleted");
+    posts.delete(draft.id, now(), &[]).await.expect("deleted");
 
     assert_eq!(find(&posts, "ephemeral-ferris", Some(bob)).await, None);
     assert_eq!(find(&posts, "ephemeral-draft", Some(alice)).await, None);
@@ -301,7 +301,7 @@ async fn a_deleted_post_vanishes_from_every_read_and_deleting_it_again_is_not_fo
     let feed = posts.feed(bob, page(1, 20)).await.expect("feed");
     assert_eq!((feed.items.len(), feed.total), (0, 0));
     assert_eq!(posts.tags_in_use().await.expect("tags"), []);
-    let again = posts.delete(post.id, now()).await;
+    let again = posts.delete(post.id, now(), &[]).await;
     assert!(matches!(again, Err(PostWriteError::NotFound)), "{again:?}");
 }
 
@@ -317,11 +317,14 @@ async fn list_returns_published_posts_newest_publication_first_ties_broken_by_id
     // created second, has the larger id and comes first.
     publish_post(&posts, alice, "Tie a", start + TimeDelta::minutes(1)).await;
     publish_post(&posts, alice, "Tie b", start + TimeDelta::minutes(1)).await;
-    posts.create(&new_post(alice, "Draft", PostStatus::Draft, start + TimeDelta::minutes(3))).await.expect("created");
+    posts
+        .create(&new_post(alice, "Draft", PostStatus::Draft, start + TimeDelta::minutes(3)), &[])
+        .await
+        .expect("created");
     // Published late: ordered by publication, not creation.
     let late = new_post(alice, "Late", PostStatus::Draft, start - TimeDelta::minutes(10));
-    posts.create(&late).await.expect("created");
-    posts.publish(late.id, start + TimeDelta::minutes(3)).await.expect("published");
+    posts.create(&late, &[]).await.expect("created");
+    posts.publish(late.id, start + TimeDelta::minutes(3), &[]).await.expect("published");
 
     let pages: Vec<_> =
         [1, 2, 3, 4].into_iter().map(|number| PostQuery { page: page(number, 2), ..published(None) }).collect();
@@ -343,12 +346,12 @@ async fn drafts_are_listed_by_author_id_newest_creation_first_and_never_in_publi
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
     let start = now();
-    posts.create(&new_post(alice, "Draft one", PostStatus::Draft, start)).await.expect("created");
+    posts.create(&new_post(alice, "Draft one", PostStatus::Draft, start), &[]).await.expect("created");
     posts
-        .create(&new_post(alice, "Draft two", PostStatus::Draft, start + TimeDelta::minutes(1)))
+        .create(&new_post(alice, "Draft two", PostStatus::Draft, start + TimeDelta::minutes(1)), &[])
         .await
         .expect("created");
-    posts.create(&new_post(bob, "Bobs draft", PostStatus::Draft, start)).await.expect("created");
+    posts.create(&new_post(bob, "Bobs draft", PostStatus::Draft, start), &[]).await.expect("created");
     publish_post(&posts, alice, "Published", start + TimeDelta::minutes(2)).await;
 
     let drafts =
@@ -380,12 +383,12 @@ async fn list_filters_by_tag_author_and_who_favourited_alone_and_combined() {
     ] {
         let mut post = new_post(author, title, PostStatus::Published, start + TimeDelta::minutes(minutes));
         post.tags = tags(&tag_names);
-        posts.create(&post).await.expect("created");
+        posts.create(&post, &[]).await.expect("created");
         specs.push(post);
     }
     let mut draft = new_post(alice, "A draft rust", PostStatus::Draft, start);
     draft.tags = tags(&["rust"]);
-    posts.create(&draft).await.expect("created");
+    posts.create(&draft, &[]).await.expect("created");
     // carol favourites "a rust" and "b none"; bob favourites "a web".
     posts.favorite(carol, specs[0].id, now()).await.expect("favourited");
     posts.favorite(carol, specs[3].id, now()).await.expect("favourited");
@@ -431,7 +434,7 @@ async fn search_ranks_a_title_match_above_a_description_match_above_a_body_match
     in_body.body = Body::parse("There was a crab on the beach.").expect("valid");
     let unrelated = new_post(alice, "Unrelated", PostStatus::Published, start + TimeDelta::minutes(3));
     for post in [&in_title, &in_description, &in_body, &unrelated] {
-        posts.create(post).await.expect("created");
+        posts.create(post, &[]).await.expect("created");
     }
 
     // English stemming: "crab" finds "Crabs".
@@ -489,7 +492,7 @@ async fn lists_show_the_readers_favourites_and_follows_and_work_without_a_reader
     let start = now();
     let alices = publish_post(&posts, alice, "By alice", start).await;
     let bobs = publish_post(&posts, bob, "By bob", start + TimeDelta::minutes(1)).await;
-    profiles.follow(reader, alice, now()).await.expect("followed");
+    profiles.follow(reader, alice, now(), &[]).await.expect("followed");
     posts.favorite(reader, bobs.id, now()).await.expect("favourited");
     posts.favorite(alice, bobs.id, now()).await.expect("favourited");
     posts.favorite(bob, alices.id, now()).await.expect("favourited");
@@ -526,17 +529,17 @@ async fn the_feed_lists_published_posts_of_followed_authors_only_newest_first() 
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
     let stranger = create_user(&db, "stranger").await;
-    profiles.follow(reader, alice, now()).await.expect("followed");
-    profiles.follow(reader, bob, now()).await.expect("followed");
+    profiles.follow(reader, alice, now(), &[]).await.expect("followed");
+    profiles.follow(reader, bob, now(), &[]).await.expect("followed");
     // Someone else following the stranger must not put them in the reader's feed.
-    profiles.follow(alice, stranger, now()).await.expect("followed");
+    profiles.follow(alice, stranger, now(), &[]).await.expect("followed");
     let start = now();
     publish_post(&posts, alice, "Alice old", start).await;
     publish_post(&posts, bob, "Bob new", start + TimeDelta::minutes(2)).await;
     publish_post(&posts, alice, "Alice mid", start + TimeDelta::minutes(1)).await;
     publish_post(&posts, stranger, "Stranger", start + TimeDelta::minutes(3)).await;
     publish_post(&posts, reader, "My own", start + TimeDelta::minutes(4)).await;
-    posts.create(&new_post(alice, "Alice draft", PostStatus::Draft, start)).await.expect("created");
+    posts.create(&new_post(alice, "Alice draft", PostStatus::Draft, start), &[]).await.expect("created");
 
     let first = posts.feed(reader, page(1, 2)).await.expect("feed");
     let second = posts.feed(reader, page(2, 2)).await.expect("feed");
@@ -641,12 +644,12 @@ async fn tags_in_use_counts_published_live_posts_most_used_first_then_by_name() 
     ] {
         let mut post = new_post(alice, title, status, now());
         post.tags = tags(&tag_names);
-        posts.create(&post).await.expect("created");
+        posts.create(&post, &[]).await.expect("created");
     }
     let mut deleted = new_post(alice, "Deleted", PostStatus::Published, now());
     deleted.tags = tags(&["deleted-only", "api"]);
-    posts.create(&deleted).await.expect("created");
-    posts.delete(deleted.id, now()).await.expect("deleted");
+    posts.create(&deleted, &[]).await.expect("created");
+    posts.delete(deleted.id, now(), &[]).await.expect("deleted");
 
     let used = posts.tags_in_use().await.expect("tags");
 

@@ -23,13 +23,13 @@ async fn find_profile_returns_the_public_fields_counts_and_whether_the_reader_fo
     alice.display_name = Some(DisplayName::parse("Alice A.").expect("valid"));
     alice.bio = Some(Bio::parse("Writes about Rust.").expect("valid"));
     alice.image = Some(ImageUrl::parse("https://example.com/a.png").expect("valid"));
-    PgUserRepository::new(db.pool()).create(&alice, None).await.expect("created");
+    PgUserRepository::new(db.pool()).create(&alice, None, &[]).await.expect("created");
     let bob = create_user(&db, "bob").await;
     let carol = create_user(&db, "carol").await;
     // bob and carol follow alice; alice follows bob.
-    profiles.follow(bob, alice.id, now()).await.expect("followed");
-    profiles.follow(carol, alice.id, now()).await.expect("followed");
-    profiles.follow(alice.id, bob, now()).await.expect("followed");
+    profiles.follow(bob, alice.id, now(), &[]).await.expect("followed");
+    profiles.follow(carol, alice.id, now(), &[]).await.expect("followed");
+    profiles.follow(alice.id, bob, now(), &[]).await.expect("followed");
 
     let seen_by_bob = profile(&profiles, "alice", Some(bob)).await;
 
@@ -74,8 +74,8 @@ async fn following_twice_keeps_one_follow_and_unfollowing_twice_is_harmless() {
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
 
-    profiles.follow(bob, alice, now()).await.expect("followed");
-    profiles.follow(bob, alice, now()).await.expect("following again is not an error");
+    profiles.follow(bob, alice, now(), &[]).await.expect("followed");
+    profiles.follow(bob, alice, now(), &[]).await.expect("following again is not an error");
 
     let followed = profile(&profiles, "alice", Some(bob)).await;
     assert_eq!((followed.followers_count, followed.author.following), (1, Following::Yes));
@@ -95,7 +95,7 @@ async fn unfollowing_someone_never_followed_changes_nothing() {
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
     let carol = create_user(&db, "carol").await;
-    profiles.follow(carol, alice, now()).await.expect("followed");
+    profiles.follow(carol, alice, now(), &[]).await.expect("followed");
 
     profiles.unfollow(bob, alice).await.expect("not an error");
 
@@ -108,7 +108,7 @@ async fn the_database_refuses_a_self_follow() {
     let profiles = PgProfileRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
 
-    let result = profiles.follow(alice, alice, now()).await;
+    let result = profiles.follow(alice, alice, now(), &[]).await;
 
     assert!(result.is_err(), "{result:?}");
     // The refusal is the named CHECK, not something else that went wrong.
@@ -130,7 +130,7 @@ async fn following_an_unknown_user_fails_without_storing_anything() {
     let profiles = PgProfileRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
 
-    let result = profiles.follow(alice, UserId::new(Uuid::now_v7()), now()).await;
+    let result = profiles.follow(alice, UserId::new(Uuid::now_v7()), now(), &[]).await;
 
     assert!(result.is_err(), "the foreign key refuses it: {result:?}");
     assert_eq!(profile(&profiles, "alice", None).await.following_count, 0);
@@ -152,7 +152,7 @@ async fn concurrent_follows_of_one_user_are_each_counted_once() {
     for follower in followers.iter().copied() {
         for _twin in 0..2 {
             let profiles = profiles.clone();
-            tasks.spawn(async move { profiles.follow(follower, alice, now()).await });
+            tasks.spawn(async move { profiles.follow(follower, alice, now(), &[]).await });
         }
     }
     while let Some(done) = tasks.join_next().await {

@@ -3,7 +3,7 @@
 use chrono::TimeDelta;
 use folio_domain::credentials::SessionId;
 use folio_domain::ports::{AccessChange, AdminGuard, Rotation, SessionRecord, SessionStore, UserRepository};
-use folio_domain::user::{AccountStatus, Role, UserId};
+use folio_domain::user::{AccountStatus, Role, UserId, Username};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use crate::fixtures::{
 async fn store_with_user(db: &TestDatabase, role: Role) -> (PgSessionStore, PgUserRepository, UserId) {
     let users = PgUserRepository::new(db.pool());
     let user = new_user_with_role("alice", role);
-    users.create(&user, None).await.expect("created");
+    users.create(&user, None, &[]).await.expect("created");
     (PgSessionStore::new(db.pool()), users, user.id)
 }
 
@@ -31,6 +31,7 @@ async fn a_started_session_is_found_with_its_owners_current_role_and_status() {
         id,
         user_id: alice,
         revoked_at: None,
+        username: Username::parse("alice").expect("a valid username"),
         user_role: Role::Moderator,
         user_status: AccountStatus::Active,
     };
@@ -175,7 +176,7 @@ async fn a_session_of_a_deleted_user_is_gone() {
     let users = PgUserRepository::new(db.pool());
     let sessions = PgSessionStore::new(db.pool());
     let bob = new_user("bob");
-    users.create(&bob, None).await.expect("created");
+    users.create(&bob, None, &[]).await.expect("created");
     let (session, token) = start_session(&sessions, bob.id).await;
 
     let mut connection = db.pool().get().await.expect("a connection");

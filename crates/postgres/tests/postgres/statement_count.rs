@@ -40,8 +40,8 @@ async fn seed(db: &TestDatabase) -> Seeded {
     let fan = create_user(db, "fan").await;
     let followed = create_user(db, "followed").await;
     let stranger = create_user(db, "stranger").await;
-    profiles.follow(reader, followed, now()).await.expect("followed");
-    profiles.follow(fan, stranger, now()).await.expect("followed");
+    profiles.follow(reader, followed, now(), &[]).await.expect("followed");
+    profiles.follow(fan, stranger, now(), &[]).await.expect("followed");
     let start = now() - TimeDelta::days(1);
 
     let mut commented = None;
@@ -49,7 +49,7 @@ async fn seed(db: &TestDatabase) -> Seeded {
         let at = start + TimeDelta::minutes(i64::from(number));
         let mut post = new_post(followed, &format!("Ferris post {number}"), PostStatus::Published, at);
         post.tags = tags(&["rust", &format!("topic-{}", number % 7), "web"]);
-        posts.create(&post).await.expect("created");
+        posts.create(&post, &[]).await.expect("created");
         posts.favorite(reader, post.id, now()).await.expect("favourited");
         posts.favorite(fan, post.id, now()).await.expect("favourited");
         commented.get_or_insert(post.id);
@@ -57,7 +57,7 @@ async fn seed(db: &TestDatabase) -> Seeded {
     for number in 0..5 {
         let mut post = new_post(stranger, &format!("Stranger post {number}"), PostStatus::Published, start);
         post.tags = tags(&["rust"]);
-        posts.create(&post).await.expect("created");
+        posts.create(&post, &[]).await.expect("created");
     }
     let commented = commented.expect("posts were made");
     for number in 0..SEEDED {
@@ -65,7 +65,16 @@ async fn seed(db: &TestDatabase) -> Seeded {
         let body = CommentBody::parse(&format!("Comment {number}")).expect("valid");
         let at = start + TimeDelta::seconds(i64::from(number));
         comments
-            .create(&NewComment { post_id: commented, author_id: author, body, created_at: at })
+            .create(
+                &NewComment {
+                    id: comments.next_id().await.expect("an id"),
+                    post_id: commented,
+                    author_id: author,
+                    body,
+                    created_at: at,
+                },
+                &[],
+            )
             .await
             .expect("created");
     }
@@ -197,7 +206,7 @@ async fn the_statement_log_sees_every_statement_of_a_transaction() {
     let (pool, log) = db.logged_pool();
     let posts = PgPostRepository::new(pool.clone());
     let post = new_post(alice, "Counted", PostStatus::Published, now());
-    posts.create(&post).await.expect("created");
+    posts.create(&post, &[]).await.expect("created");
     drop(pool.get().await.expect("a connection"));
     log.take();
 

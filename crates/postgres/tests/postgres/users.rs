@@ -31,7 +31,7 @@ async fn create_stores_the_user_and_find_by_id_reads_it_back() {
     new.image = Some(ImageUrl::parse("https://example.com/a.png").expect("valid"));
     new.role = Role::Moderator;
 
-    let created = users.create(&new, None).await.expect("created");
+    let created = users.create(&new, None, &[]).await.expect("created");
 
     let expected = User {
         id: new.id,
@@ -68,7 +68,7 @@ async fn credentials_are_found_by_email_and_by_id_with_the_password_hash() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
     let new = new_user("alice");
-    users.create(&new, None).await.expect("created");
+    users.create(&new, None, &[]).await.expect("created");
 
     let typed = Email::parse("  ALICE@Example.com ").expect("valid");
     let by_email = users.find_credentials_by_email(&typed).await.expect("read").expect("found");
@@ -84,12 +84,12 @@ async fn credentials_are_found_by_email_and_by_id_with_the_password_hash() {
 async fn create_with_a_taken_email_returns_duplicate_email() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
-    users.create(&new_user("alice"), None).await.expect("created");
+    users.create(&new_user("alice"), None, &[]).await.expect("created");
 
     let mut other = new_user("alice2");
     // The domain lower-cases, so a differently cased address is the same one.
     other.email = Email::parse("ALICE@example.com").expect("valid");
-    let result = users.create(&other, None).await;
+    let result = users.create(&other, None, &[]).await;
 
     assert!(matches!(result, Err(UserWriteError::Duplicate(UniqueField::Email))), "{result:?}");
     assert_eq!(users.find_by_id(other.id).await.expect("read"), None, "nothing stored");
@@ -99,11 +99,11 @@ async fn create_with_a_taken_email_returns_duplicate_email() {
 async fn create_with_a_taken_username_returns_duplicate_username() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
-    users.create(&new_user("alice"), None).await.expect("created");
+    users.create(&new_user("alice"), None, &[]).await.expect("created");
 
     let mut other = new_user("someone");
     other.username = Username::parse("ALICE").expect("valid");
-    let result = users.create(&other, None).await;
+    let result = users.create(&other, None, &[]).await;
 
     assert!(matches!(result, Err(UserWriteError::Duplicate(UniqueField::Username))), "{result:?}");
 }
@@ -116,7 +116,7 @@ async fn concurrent_creates_of_one_email_store_exactly_one() {
     let mut second = new_user("alice2");
     second.email = first.email.clone();
 
-    let (a, b) = tokio::join!(users.create(&first, None), users.create(&second, None));
+    let (a, b) = tokio::join!(users.create(&first, None, &[]), users.create(&second, None, &[]));
 
     let outcomes = [a.is_ok(), b.is_ok()];
     assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{a:?} / {b:?}");
@@ -132,7 +132,7 @@ async fn update_profile_sets_clears_and_keeps_each_field_and_bumps_updated_at() 
     new.display_name = Some(DisplayName::parse("Alice").expect("valid"));
     new.bio = Some(Bio::parse("Old bio").expect("valid"));
     new.image = Some(ImageUrl::parse("https://example.com/old.png").expect("valid"));
-    users.create(&new, None).await.expect("created");
+    users.create(&new, None, &[]).await.expect("created");
     let later = new.created_at + TimeDelta::minutes(5);
 
     let changes = ProfileChanges {
@@ -170,9 +170,9 @@ async fn update_profile_sets_clears_and_keeps_each_field_and_bumps_updated_at() 
 async fn update_profile_to_a_taken_email_or_username_returns_duplicate() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
-    users.create(&new_user("alice"), None).await.expect("created");
+    users.create(&new_user("alice"), None, &[]).await.expect("created");
     let bob = new_user("bob");
-    users.create(&bob, None).await.expect("created");
+    users.create(&bob, None, &[]).await.expect("created");
 
     let take_email =
         ProfileChanges { email: Some(Email::parse("alice@example.com").expect("valid")), ..ProfileChanges::default() };
@@ -205,8 +205,8 @@ async fn change_password_replaces_the_hash_and_revokes_every_other_session() {
     let (users, sessions) = repositories(&db);
     let alice = new_user("alice");
     let bob = new_user("bob");
-    users.create(&alice, None).await.expect("created");
-    users.create(&bob, None).await.expect("created");
+    users.create(&alice, None, &[]).await.expect("created");
+    users.create(&bob, None, &[]).await.expect("created");
     let (current, _) = start_session(&sessions, alice.id).await;
     let (other, _) = start_session(&sessions, alice.id).await;
     let (bobs, _) = start_session(&sessions, bob.id).await;
@@ -244,10 +244,10 @@ async fn the_last_active_admin_can_be_neither_demoted_nor_deactivated() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
     let admin = new_user_with_role("admin", Role::Admin);
-    users.create(&admin, None).await.expect("created");
+    users.create(&admin, None, &[]).await.expect("created");
     // A deactivated admin is not "another active admin".
     let dormant = new_user_with_role("dormant", Role::Admin);
-    users.create(&dormant, None).await.expect("created");
+    users.create(&dormant, None, &[]).await.expect("created");
     let deactivate = AccessChange::SetStatus(AccountStatus::Deactivated);
     users.change_access(dormant.id, deactivate, AdminGuard::None, now()).await.expect("deactivated");
 
@@ -265,9 +265,9 @@ async fn a_guarded_change_that_leaves_the_admins_alone_succeeds() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
     let admin = new_user_with_role("admin", Role::Admin);
-    users.create(&admin, None).await.expect("created");
+    users.create(&admin, None, &[]).await.expect("created");
     let member = new_user("member");
-    users.create(&member, None).await.expect("created");
+    users.create(&member, None, &[]).await.expect("created");
 
     let deactivate = AccessChange::SetStatus(AccountStatus::Deactivated);
     let changed = users.change_access(member.id, deactivate, AdminGuard::KeepAnActiveAdmin, now()).await;
@@ -280,8 +280,8 @@ async fn an_admin_can_be_demoted_when_another_active_admin_exists() {
     let (users, _) = repositories(&db);
     let first = new_user_with_role("first", Role::Admin);
     let second = new_user_with_role("second", Role::Admin);
-    users.create(&first, None).await.expect("created");
-    users.create(&second, None).await.expect("created");
+    users.create(&first, None, &[]).await.expect("created");
+    users.create(&second, None, &[]).await.expect("created");
     let at = now() + TimeDelta::seconds(1);
 
     let demoted = users
@@ -307,8 +307,8 @@ async fn concurrent_guarded_changes_of_the_only_two_admins_leave_exactly_one() {
     for round in 0..8 {
         let a = new_user_with_role(&format!("admin_a{round}"), Role::Admin);
         let b = new_user_with_role(&format!("admin_b{round}"), Role::Admin);
-        users.create(&a, None).await.expect("created");
-        users.create(&b, None).await.expect("created");
+        users.create(&a, None, &[]).await.expect("created");
+        users.create(&b, None, &[]).await.expect("created");
         let change_b = if round % 2 == 0 {
             AccessChange::SetRole(Role::User)
         } else {
@@ -352,8 +352,8 @@ async fn deactivation_revokes_every_session_of_the_user_and_reactivation_does_no
     let (users, sessions) = repositories(&db);
     let alice = new_user("alice");
     let bob = new_user("bob");
-    users.create(&alice, None).await.expect("created");
-    users.create(&bob, None).await.expect("created");
+    users.create(&alice, None, &[]).await.expect("created");
+    users.create(&bob, None, &[]).await.expect("created");
     let (first, _) = start_session(&sessions, alice.id).await;
     let (second, _) = start_session(&sessions, alice.id).await;
     let (bobs, _) = start_session(&sessions, bob.id).await;
@@ -385,7 +385,7 @@ async fn an_access_change_that_changes_nothing_keeps_updated_at() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
     let alice = new_user("alice");
-    users.create(&alice, None).await.expect("created");
+    users.create(&alice, None, &[]).await.expect("created");
 
     let same = users
         .change_access(alice.id, AccessChange::SetRole(Role::User), AdminGuard::None, now() + TimeDelta::hours(1))
@@ -428,7 +428,7 @@ async fn list_pages_oldest_first_with_the_total() {
     for (name, minutes) in specs {
         let mut new = new_user(name);
         new.created_at = start + TimeDelta::minutes(minutes);
-        users.create(&new, None).await.expect("created");
+        users.create(&new, None, &[]).await.expect("created");
     }
 
     let first = users.list(&query(None, 1, 2)).await.expect("listed");
@@ -452,11 +452,11 @@ async fn list_pages_oldest_first_with_the_total() {
 async fn list_search_matches_a_substring_of_email_or_username_ignoring_case() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
-    users.create(&new_user("alice_smith"), None).await.expect("created");
-    users.create(&new_user("bob"), None).await.expect("created");
+    users.create(&new_user("alice_smith"), None, &[]).await.expect("created");
+    users.create(&new_user("bob"), None, &[]).await.expect("created");
     let mut carol = new_user("carol");
     carol.email = Email::parse("carol@smith.example").expect("valid");
-    users.create(&carol, None).await.expect("created");
+    users.create(&carol, None, &[]).await.expect("created");
 
     let found = users.list(&query(Some("SMITH"), 1, 20)).await.expect("listed");
 
@@ -475,7 +475,7 @@ async fn list_search_treats_percent_underscore_and_backslash_literally() {
     let mut backslash = new_user("backslash");
     backslash.email = Email::parse("back\\slash@example.com").expect("valid");
     for new in [new_user("a_b"), new_user("axb"), percent, backslash, new_user("plain")] {
-        users.create(&new, None).await.expect("created");
+        users.create(&new, None, &[]).await.expect("created");
     }
 
     let underscore = users.list(&query(Some("a_b"), 1, 20)).await.expect("listed");
@@ -505,14 +505,14 @@ async fn create_with_a_session_stores_both_and_a_duplicate_stores_neither() {
     let alice = new_user("alice");
     let session = first_session(alice.id);
     let session_id = session.id;
-    users.create(&alice, Some(session)).await.expect("created");
+    users.create(&alice, Some(session), &[]).await.expect("created");
     let stored = sessions.find(session_id).await.expect("read").expect("the session was stored with the user");
     assert_eq!(stored.user_id, alice.id);
 
     let clash = NewUser { email: Email::parse("other@example.com").expect("valid"), ..new_user("alice") };
     let clash_session = first_session(clash.id);
     let clash_session_id = clash_session.id;
-    let result = users.create(&clash, Some(clash_session)).await;
+    let result = users.create(&clash, Some(clash_session), &[]).await;
     assert!(matches!(result, Err(UserWriteError::Duplicate(UniqueField::Username))), "{result:?}");
     assert!(sessions.find(clash_session_id).await.expect("read").is_none(), "no session without its user");
 }
