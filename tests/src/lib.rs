@@ -445,3 +445,37 @@ pub fn access_token(data: &Value) -> String {
 pub fn refresh_token(data: &Value) -> String {
     data["refreshToken"].as_str().expect("a refresh token").to_owned()
 }
+
+/// Creates an admin with `folio create-admin` (password from the
+/// environment) and logs them in; returns the log-in's `data`.
+pub async fn sign_in_admin(app: &TestApp, username: &str) -> Value {
+    let email = format!("{username}@example.com");
+    let output = folio_command(&app.database)
+        .args(["create-admin", "--email", &email, "--username", username])
+        .env("FOLIO_ADMIN_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("folio create-admin runs");
+    assert!(output.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&output.stderr));
+    let reply = app.log_in(&email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "the admin logs in: {}", reply.body);
+    reply.body["data"].clone()
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics naming
+/// `what` after `limit`: for effects of background jobs, never a fixed sleep.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(started.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

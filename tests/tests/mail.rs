@@ -5,12 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
-use folio_tests::{MailDir, PASSWORD, TestApp, access_token, refresh_token, spawn_app_with};
+use folio_tests::{MailDir, PASSWORD, TestApp, access_token, eventually, refresh_token, spawn_app_with};
 use mailparse::MailHeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -80,16 +80,11 @@ fn messages(dir: &MailDir) -> Vec<Mail> {
 /// Waits until a message to `to` whose subject contains `subject` is in the
 /// folder, and returns it.
 async fn wait_for_mail(dir: &MailDir, to: &str, subject: &str) -> Mail {
-    let started = Instant::now();
-    loop {
-        if let Some(mail) =
-            messages(dir).into_iter().find(|mail| mail.to.contains(to) && mail.subject.contains(subject))
-        {
-            return mail;
-        }
-        assert!(started.elapsed() < DEADLINE, "no message to {to} about {subject:?} within {DEADLINE:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("a message to {to} about {subject:?}");
+    eventually(&what, DEADLINE, || async {
+        messages(dir).into_iter().find(|mail| mail.to.contains(to) && mail.subject.contains(subject))
+    })
+    .await
 }
 
 #[derive(QueryableByName)]
@@ -112,15 +107,8 @@ async fn count(app: &TestApp, query: &str, bind: Option<&str>) -> i64 {
 
 /// Waits until `query` counts `expected`.
 async fn wait_for_count(app: &TestApp, query: &str, expected: i64) {
-    let started = Instant::now();
-    loop {
-        let counted = count(app, query, None).await;
-        if counted == expected {
-            return;
-        }
-        assert!(started.elapsed() < DEADLINE, "{query} is {counted}, not {expected}, after {DEADLINE:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("{query} to be {expected}");
+    eventually(&what, DEADLINE, || async { (count(app, query, None).await == expected).then_some(()) }).await;
 }
 
 async fn spawn() -> TestApp {

@@ -395,3 +395,85 @@ impl<S: JobStore, C: Clock> JobAdminService for JobAdmin<S, C> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::ready;
+
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::credentials::SessionId;
+    use crate::ports::MockClock;
+    use crate::user::{UserId, Username};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).single().expect("a valid time")
+    }
+
+    fn caller(role: Role) -> Principal {
+        Principal {
+            user_id: UserId::new(Uuid::from_u128(1)),
+            username: Username::parse("caller").expect("valid"),
+            session_id: SessionId::new(Uuid::from_u128(2)),
+            role,
+        }
+    }
+
+    fn admin_over(store: MockJobStore) -> JobAdmin<MockJobStore, MockClock> {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        JobAdmin::new(store, clock)
+    }
+
+    #[tokio::test]
+    async fn only_admins_list_or_retry_jobs_and_nothing_is_read_for_others() {
+        for role in [Role::User, Role::Moderator] {
+            let mut store = MockJobStore::new();
+            store.expect_list().times(0);
+            store.expect_retry().times(0);
+            let admin = admin_over(store);
+            let page = PageRequest::new(Some(1), Some(10)).expect("a valid page");
+            assert!(matches!(admin.list_jobs(caller(role), None, page).await, Err(JobAdminError::Forbidden)));
+            let id = JobId::new(Uuid::from_u128(7));
+            assert!(matches!(admin.retry_job(caller(role), id).await, Err(JobAdminError::Forbidden)));
+        }
+    }
+
+    #[tokio::test]
+    async fn retry_maps_each_store_outcome() {
+        let id = JobId::new(Uuid::from_u128(7));
+        for (outcome, expected) in [
+            (RetryOutcome::Requeued, None),
+            (RetryOutcome::NotFound, Some("not found")),
+            (RetryOutcome::NotDead, Some("not dead")),
+        ] {
+            let mut store = MockJobStore::new();
+            store
+                .expect_retry()
+                .withf(move |given, at| *given == id && *at == now())
+                .times(1)
+                .returning(move |_, _| Box::pin(ready(Ok(outcome))));
+            let result = admin_over(store).retry_job(caller(Role::Admin), id).await;
+            let got = match result {
+                Ok(()) => None,
+                Err(JobAdminError::NotFound) => Some("not found"),
+                Err(JobAdminError::NotDead) => Some("not dead"),
+                Err(other) => panic!("unexpected {other:?}"),
+            };
+            assert_eq!(got, expected);
+        }
+    }
+
+    #[test]
+    fn kind_and_state_names_round_trip() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        for state in JobState::ALL {
+            assert_eq!(JobState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(JobState::parse("sleeping"), None);
+    }
+}

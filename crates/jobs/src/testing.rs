@@ -8,8 +8,9 @@ use folio_domain::jobs::{BoxFuture, ClaimedJob, JobError, JobHandler};
 use serde::Deserialize;
 
 /// Handles [`folio_domain::jobs::JobKind::Test`] jobs, whose payload is
-/// `{"sleepMs": n, "failTimes": k, "record": "/path"}`: it sleeps, fails the
-/// first `k` attempts, then appends `"<job id> <attempt>\n"` to the file.
+/// `{"sleepMs": n, "failTimes": k, "failWhileExists": "/flag", "record": "/path"}`:
+/// it sleeps, fails the first `k` attempts and any attempt while the flag file
+/// exists, then appends `"<job id> <attempt>\n"` to the record file.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TestHandler;
 
@@ -20,6 +21,8 @@ struct TestPayload {
     sleep_ms: u64,
     #[serde(default)]
     fail_times: u32,
+    #[serde(default)]
+    fail_while_exists: Option<String>,
     record: String,
 }
 
@@ -31,6 +34,9 @@ impl JobHandler for TestHandler {
             tokio::time::sleep(Duration::from_millis(payload.sleep_ms)).await;
             if job.attempt <= payload.fail_times {
                 return Err(JobError::Transient(format!("failing attempt {} on purpose", job.attempt)));
+            }
+            if payload.fail_while_exists.is_some_and(|flag| std::path::Path::new(&flag).exists()) {
+                return Err(JobError::Transient("failing while the flag file exists".to_owned()));
             }
             let line = format!("{} {}\n", job.id, job.attempt);
             let path = payload.record;

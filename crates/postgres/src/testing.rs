@@ -108,6 +108,35 @@ impl TestDatabase {
         self.pool.clone()
     }
 
+    /// Runs one SQL statement (test set-up, or a change a test needs that no
+    /// port offers) and returns the number of rows it touched.
+    ///
+    /// # Panics
+    /// When the statement fails.
+    pub async fn execute(&self, sql: &str) -> usize {
+        use diesel_async::RunQueryDsl as _;
+        let mut connection = self.pool.get().await.unwrap_or_else(|error| panic!("no connection: {error}"));
+        diesel::sql_query(sql).execute(&mut connection).await.unwrap_or_else(|error| panic!("{sql}: {error}"))
+    }
+
+    /// The `bigint` column `n` of the one row `sql` returns, e.g.
+    /// `SELECT count(*) AS n FROM jobs`.
+    ///
+    /// # Panics
+    /// When the query fails or returns no row.
+    pub async fn number(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl as _;
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut connection = self.pool.get().await.unwrap_or_else(|error| panic!("no connection: {error}"));
+        let row: Number =
+            diesel::sql_query(sql).get_result(&mut connection).await.unwrap_or_else(|error| panic!("{sql}: {error}"));
+        row.n
+    }
+
     /// A new pool of connections to this database, configured like
     /// [`TestDatabase::pool`], whose connections record every statement they
     /// send in the returned log. For tests that count statements; the log is

@@ -244,13 +244,19 @@ pub fn job_registry(settings: &Settings, pool: &PgPool) -> anyhow::Result<Regist
     Ok(registry)
 }
 
-/// Starts `workers` job workers (with the outbox relay and the scheduler) on `pool`.
+/// Starts `workers` job workers (with the outbox relay and the scheduler) on
+/// a pool of their own, so background work can neither take the connections
+/// requests need nor keep them busy; returns the runner and its pool.
 ///
 /// # Errors
-/// As [`job_registry`].
-pub fn start_jobs(settings: &Settings, pool: &PgPool, workers: usize) -> anyhow::Result<RunnerHandle> {
+/// When the pool or a job handler (the mailer) cannot be built.
+pub fn start_jobs(settings: &Settings, workers: usize) -> anyhow::Result<(RunnerHandle, PgPool)> {
+    // One connection per worker, one for the relay, one for the scheduler.
+    let pool_settings = folio_postgres::PoolSettings { max_connections: workers + 2, ..settings.database.pool() };
+    let pool = folio_postgres::build_pool(&pool_settings)?;
     let store = PgJobStore::new(pool.clone(), settings.jobs.max_attempts);
-    Ok(Runner::new(store, job_registry(settings, pool)?, settings.jobs.runner(workers)).spawn())
+    let runner = Runner::new(store, job_registry(settings, &pool)?, settings.jobs.runner(workers)).spawn();
+    Ok((runner, pool))
 }
 
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
@@ -273,7 +279,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: PgPool,
-    jobs: Option<RunnerHandle>,
+    jobs: Option<(RunnerHandle, PgPool)>,
     grace_period: Duration,
     signals: StopSignals,
 }
@@ -330,8 +336,10 @@ impl Application {
             server = server.workers(settings.server.workers);
         }
         let server = server.listen(listener)?.run();
-        let jobs =
-            (settings.jobs.workers > 0).then(|| start_jobs(settings, &pool, settings.jobs.workers)).transpose()?;
+        let jobs = match settings.jobs.workers {
+            0 => None,
+            workers => Some(start_jobs(settings, workers)?),
+        };
         tracing::info!("listening on http://{}:{port}", settings.server.host);
         let grace_period = Duration::from_secs(settings.server.shutdown_timeout_seconds);
         Ok(Self { server, port, pool, jobs, grace_period, signals })
@@ -356,8 +364,9 @@ impl Application {
         let mut server = std::pin::pin!(server);
         let signal = tokio::select! {
             result = &mut server => {
-                if let Some(jobs) = jobs {
+                if let Some((jobs, jobs_pool)) = jobs {
                     jobs.shutdown().await;
+                    jobs_pool.close();
                 }
                 pool.close();
                 return result;
@@ -372,8 +381,9 @@ impl Application {
         let started = Instant::now();
         // Jobs in progress finish alongside the requests; none is claimed after the signal.
         let jobs_stopped = async {
-            if let Some(jobs) = jobs {
+            if let Some((jobs, jobs_pool)) = jobs {
                 jobs.shutdown().await;
+                jobs_pool.close();
             }
         };
         let stopped = async { tokio::join!(&mut server, handle.stop(true), jobs_stopped).0 };
@@ -406,9 +416,8 @@ impl Application {
 /// When the database cannot be prepared or the signals cannot be watched.
 pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     prepare_database(settings).await?;
-    let pool = folio_postgres::build_pool(&settings.database.pool())?;
     let mut signals = StopSignals::listen()?;
-    let jobs = start_jobs(settings, &pool, settings.jobs.workers.max(1))?;
+    let (jobs, pool) = start_jobs(settings, settings.jobs.workers.max(1))?;
     tracing::info!("worker running");
     let signal = signals.next().await;
     tracing::info!(signal, "stopping: finishing jobs in progress");

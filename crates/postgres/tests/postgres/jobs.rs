@@ -105,7 +105,7 @@ async fn concurrent_claims_take_disjoint_jobs_and_only_due_ones() {
     let due: Vec<NewJob> = (0..20).map(|_| job(None)).collect();
     let later = NewJob { run_at: now() + TimeDelta::hours(1), ..job(None) };
     store.enqueue(&due).await.expect("enqueued");
-    store.enqueue(&[later.clone()]).await.expect("enqueued");
+    store.enqueue(std::slice::from_ref(&later)).await.expect("enqueued");
 
     let claims = (0..4).map(|n| {
         let store = store.clone();
