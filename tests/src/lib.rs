@@ -46,6 +46,8 @@ pub struct TestApp {
     pub address: String,
     /// The database the server uses.
     pub database: TestDatabase,
+    /// The folder the server's file mailer writes to, its own.
+    pub mail_dir: MailDir,
     client: Client,
     _server: Child,
 }
@@ -60,10 +62,45 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create().await;
     let url = database.url().expose_secret().to_owned();
-    let mut all = vec![("FOLIO__DATABASE__URL", url.as_str())];
+    let mail_dir = MailDir::new();
+    let mut all = vec![("FOLIO__DATABASE__URL", url.as_str()), ("FOLIO__MAIL__FILE_DIR", mail_dir.as_str())];
     all.extend_from_slice(env);
     let (server, address) = start_server(&all).await;
-    TestApp { address, database, client: Client::new(), _server: server }
+    TestApp { address, database, mail_dir, client: Client::new(), _server: server }
+}
+
+/// A fresh folder under the system's temporary directory for a server's
+/// `.eml` files, removed when dropped.
+#[derive(Debug)]
+pub struct MailDir(PathBuf);
+
+impl MailDir {
+    /// A new, not yet created, folder name.
+    pub fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("folio-test-mail-{}", uuid::Uuid::now_v7().simple())))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The folder, for an environment variable.
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().expect("the temporary directory's path is UTF-8")
+    }
+}
+
+impl Default for MailDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for MailDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A `folio` command with the test environment, for CLI tests.
@@ -103,6 +140,9 @@ impl ServerProcess {
             .env("FOLIO__SERVER__PORT", "0")
             .env("FOLIO__SERVER__WORKERS", "1")
             .env("RUST_LOG", "info")
+            // Servers started without a folder of their own share one outside
+            // the source tree.
+            .env("FOLIO__MAIL__FILE_DIR", std::env::temp_dir().join("folio-test-mail"))
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

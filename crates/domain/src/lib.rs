@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod jobs;
+pub mod mail;
 pub mod pagination;
 pub mod ports;
 pub mod user;

@@ -432,12 +432,35 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// When the account last changed, as stored.
     pub updated_at: DateTime<Utc>,
+    /// When the owner proved they read mail at [`User::email`]; `None` until
+    /// then, and again after the address changes.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// The owner's own preferences.
+    pub settings: UserSettings,
 }
 
 impl User {
     /// Whether the account may log in and use its tokens.
     pub fn is_active(&self) -> bool {
         self.status == AccountStatus::Active
+    }
+
+    /// Whether the current address has been verified.
+    pub fn is_email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
+}
+
+/// What a user chose for their own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserSettings {
+    /// Mail me when someone comments on my posts (default on).
+    pub notify_on_comment: bool,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        Self { notify_on_comment: true }
     }
 }
 
@@ -473,6 +496,8 @@ pub struct ProfileChanges {
     pub bio: FieldUpdate<Bio>,
     /// New, cleared or unchanged avatar.
     pub image: FieldUpdate<ImageUrl>,
+    /// Turn comment notices on or off.
+    pub notify_on_comment: Option<bool>,
 }
 
 impl ProfileChanges {
@@ -483,6 +508,7 @@ impl ProfileChanges {
             && self.display_name.is_keep()
             && self.bio.is_keep()
             && self.image.is_keep()
+            && self.notify_on_comment.is_none()
     }
 }
 

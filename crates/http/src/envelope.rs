@@ -48,6 +48,11 @@ pub(crate) fn created<T: Serialize>(body: T) -> HttpResponse {
     with_status(StatusCode::CREATED, body)
 }
 
+/// 202 with `{"data": body}`: recorded, done later.
+pub(crate) fn accepted<T: Serialize>(body: T) -> HttpResponse {
+    with_status(StatusCode::ACCEPTED, body)
+}
+
 /// 204 with no body.
 pub(crate) fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()

@@ -11,6 +11,7 @@ use folio_domain::accounts::{
     RegisterError, UpdateProfileError,
 };
 use folio_domain::content::{ListPostsError, PostError, ProfileError};
+use folio_domain::mail::{RequestPasswordResetError, ResendVerificationError, ResetPasswordError, VerifyEmailError};
 use folio_domain::webhooks::{CreateWebhookError, UpdateWebhookError, WebhookAdminError};
 use folio_domain::{FieldError, PortError, ValidationErrors};
 use serde::Serialize;
@@ -389,6 +390,54 @@ impl From<ListPostsError> for ApiError {
                 "Drafts can only be listed with author=me.",
             )),
             ListPostsError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+/// 400 on `token`: a link that cannot be used (any reason, deliberately not told apart).
+fn invalid_link() -> ApiError {
+    ApiError::validation(ValidationErrors::single(
+        "token",
+        "invalid_token",
+        "This link is invalid, has expired or was already used; ask for a new one.",
+    ))
+}
+
+impl From<VerifyEmailError> for ApiError {
+    fn from(error: VerifyEmailError) -> Self {
+        match error {
+            VerifyEmailError::InvalidToken => invalid_link(),
+            VerifyEmailError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<ResendVerificationError> for ApiError {
+    fn from(error: ResendVerificationError) -> Self {
+        match error {
+            ResendVerificationError::AlreadyVerified => {
+                Self::new(ErrorCode::Conflict, "This e-mail address is already verified.")
+            }
+            ResendVerificationError::NotFound => Self::unauthenticated("This account no longer exists."),
+            ResendVerificationError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<RequestPasswordResetError> for ApiError {
+    fn from(error: RequestPasswordResetError) -> Self {
+        match error {
+            RequestPasswordResetError::Unknown(error) => Self::internal(&error),
+        }
+    }
+}
+
+impl From<ResetPasswordError> for ApiError {
+    fn from(error: ResetPasswordError) -> Self {
+        match error {
+            ResetPasswordError::InvalidToken => invalid_link(),
+            ResetPasswordError::Validation(errors) => Self::validation(errors),
+            ResetPasswordError::Unknown(error) => Self::internal(&error),
         }
     }
 }

@@ -28,8 +28,9 @@ pub struct RateLimitSettings {
     pub enabled: bool,
     /// Every request, per client IP.
     pub global: RateLimit,
-    /// Log-in (failures only), registration, refresh and password reset, per
-    /// client IP and, where the request names one, per account.
+    /// Log-in (failures only), registration, refresh, password reset and
+    /// e-mail verification, per client IP and, where the request names one,
+    /// per account.
     pub auth: RateLimit,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
@@ -78,6 +79,7 @@ fn auth_endpoint(method: &Method, path: &str) -> Option<AuthEndpoint> {
         "/api/v1/auth/register" | "/api/users" => Some(AuthEndpoint::Other("register")),
         "/api/v1/auth/refresh" => Some(AuthEndpoint::Other("refresh")),
         path if path.starts_with("/api/v1/auth/password-reset") => Some(AuthEndpoint::Other("password-reset")),
+        path if path.starts_with("/api/v1/auth/verify-email") => Some(AuthEndpoint::Other("verify-email")),
         _ => None,
     }
 }
@@ -222,6 +224,14 @@ mod tests {
         assert_eq!(
             auth_endpoint(&Method::POST, "/api/v1/auth/password-reset/confirm"),
             Some(AuthEndpoint::Other("password-reset"))
+        );
+        assert_eq!(
+            auth_endpoint(&Method::POST, "/api/v1/auth/password-reset"),
+            Some(AuthEndpoint::Other("password-reset"))
+        );
+        assert_eq!(
+            auth_endpoint(&Method::POST, "/api/v1/auth/verify-email/resend"),
+            Some(AuthEndpoint::Other("verify-email"))
         );
         assert_eq!(auth_endpoint(&Method::GET, "/api/v1/auth/login"), None);
         assert_eq!(auth_endpoint(&Method::POST, "/api/v1/posts"), None);

@@ -5,6 +5,7 @@ use std::future::Future;
 use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
 use folio_domain::jobs::JobAdminService;
+use folio_domain::mail::AccountMailService;
 use folio_domain::ports::RateLimiter;
 use folio_domain::webhooks::WebhookService;
 
@@ -21,6 +22,8 @@ pub trait Services: Send + Sync + 'static {
     type Content: ContentService;
     /// Counts requests for the rate limits.
     type Limiter: RateLimiter;
+    /// E-mail verification and password reset.
+    type AccountMail: AccountMailService;
     /// The background job queue, for admins.
     type Jobs: JobAdminService;
     /// Webhook endpoints and their delivery logs.
@@ -38,6 +41,8 @@ pub trait Services: Send + Sync + 'static {
     /// The rate-limit counters.
     fn limiter(&self) -> &Self::Limiter;
 
+    /// The e-mail verification and password reset service.
+    fn account_mail(&self) -> &Self::AccountMail;
     /// The job administration service.
     fn jobs(&self) -> &Self::Jobs;
 

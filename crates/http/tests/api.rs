@@ -10,7 +10,9 @@ use folio_domain::PortError;
 use folio_domain::accounts::{AdminError, AuthenticateError, LogInError, RegisterError, SignedIn};
 use folio_domain::credentials::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
 use folio_domain::pagination::{Page, SearchTerm};
-use folio_domain::user::{AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, Username};
+use folio_domain::user::{
+    AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, UserSettings, Username,
+};
 use folio_http::HttpSettings;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -52,6 +54,8 @@ fn user() -> User {
         status: AccountStatus::Active,
         created_at: at,
         updated_at: at,
+        email_verified_at: None,
+        settings: UserSettings::default(),
     }
 }
 

@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+mod account_tokens;
 mod comments;
 mod connection;
 mod error;
 mod jobs;
 mod maintenance;
 mod migrations;
+mod notices;
 mod outbox;
 mod posts;
 mod profiles;
@@ -19,12 +21,14 @@ mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use account_tokens::PgAccountTokenRepository;
 pub use comments::PgCommentRepository;
 pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use jobs::PgJobStore;
 pub use maintenance::PgMaintenance;
 pub use migrations::run_migrations;
+pub use notices::PgCommentNotices;
 pub use posts::PgPostRepository;
 pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionStore;

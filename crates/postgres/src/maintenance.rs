@@ -13,10 +13,12 @@ use crate::error::{pool_failed, query_failed};
 use crate::schema::{jobs, outbox_events, refresh_tokens, sessions};
 use crate::webhooks::PgWebhookRepository;
 
-/// Handles [`JobKind::PurgeExpiredTokens`] (expired refresh tokens, and the
-/// sessions left with none) and [`JobKind::PruneHistory`] (handled outbox
-/// events, succeeded jobs and finished webhook deliveries older than the
-/// retention; dead jobs and pending deliveries stay). Both are idempotent deletes.
+/// Handles [`JobKind::PurgeExpiredTokens`] (expired refresh tokens, the
+/// sessions left with none, and expired e-mail verification and password
+/// reset tokens) and [`JobKind::PruneHistory`] (handled outbox events,
+/// succeeded jobs and finished webhook deliveries older than the retention;
+/// dead jobs stay until an admin deals with them, pending deliveries until
+/// they finish). Both are idempotent deletes.
 #[derive(Clone)]
 pub struct PgMaintenance {
     pool: PgPool,
@@ -51,7 +53,10 @@ impl PgMaintenance {
         .execute(&mut connection)
         .await
         .map_err(query_failed("purging ended sessions"))?;
-        tracing::info!(tokens, sessions = orphaned, "purged expired refresh tokens");
+        let account_tokens = crate::account_tokens::delete_expired(&mut connection, now)
+            .await
+            .map_err(query_failed("purging expired account tokens"))?;
+        tracing::info!(tokens, sessions = orphaned, account_tokens, "purged expired tokens");
         Ok(())
     }
 

@@ -17,6 +17,9 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// `00000000000005_account_tokens`.
+        email_verified_at -> Nullable<Timestamptz>,
+        notify_on_comment -> Bool,
     }
 }
 
@@ -148,6 +151,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Single-use verification and password-reset tokens, by SHA-256 digest
+    /// (`00000000000005_account_tokens`).
+    account_tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        purpose -> Text,
+        token_hash -> Bytea,
+        email -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     /// Webhook endpoints (`00000000000006_webhooks`).
     webhook_endpoints (id) {
         id -> Uuid,
@@ -181,6 +199,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(favorites -> posts (post_id));
@@ -203,6 +222,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tag_counts,
     outbox_events,
     jobs,
+    account_tokens,
     webhook_endpoints,
     webhook_deliveries
 );

@@ -9,7 +9,7 @@ use diesel::dsl::{case_when, exists};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::credentials::{PasswordHash, SessionId};
@@ -19,7 +19,8 @@ use folio_domain::ports::{
     UserRepository, UserWriteError,
 };
 use folio_domain::user::{
-    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, Username,
+    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, UserSettings,
+    Username,
 };
 use uuid::Uuid;
 
@@ -73,6 +74,8 @@ struct UserRow {
     status: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    email_verified_at: Option<DateTime<Utc>>,
+    notify_on_comment: bool,
 }
 
 impl UserRow {
@@ -93,6 +96,8 @@ impl UserRow {
             status: AccountStatus::parse(&self.status).map_err(invalid_stored("users.status"))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            email_verified_at: self.email_verified_at,
+            settings: UserSettings { notify_on_comment: self.notify_on_comment },
         })
     }
 }
@@ -155,6 +160,7 @@ struct ProfileChangeset<'a> {
     display_name: Option<Option<&'a str>>,
     bio: Option<Option<&'a str>>,
     image: Option<Option<&'a str>>,
+    notify_on_comment: Option<bool>,
     updated_at: DateTime<Utc>,
 }
 
@@ -166,6 +172,7 @@ impl<'a> ProfileChangeset<'a> {
             display_name: column_update(&changes.display_name, DisplayName::as_str),
             bio: column_update(&changes.bio, Bio::as_str),
             image: column_update(&changes.image, ImageUrl::as_str),
+            notify_on_comment: changes.notify_on_comment,
             updated_at: now,
         }
     }
@@ -296,8 +303,19 @@ impl UserRepository for PgUserRepository {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         // updated_at is always in the changeset, so the SET list is never
         // empty, and an update that changes nothing still returns the row.
+        // A new address is unverified: SET expressions read the row as it
+        // was, so the CASE compares the old address with the new one and
+        // keeps the verification only when they are the same.
+        let new_email = changes.email.as_ref().map(Email::as_str);
+        let same_address = new_email
+            .into_sql::<Nullable<Text>>()
+            .is_null()
+            .or(users::email.nullable().eq(new_email))
+            .assume_not_null();
+        let verified = case_when(same_address, users::email_verified_at)
+            .otherwise(None::<DateTime<Utc>>.into_sql::<Nullable<Timestamptz>>());
         let row = diesel::update(users::table.find(id.as_uuid()))
-            .set(ProfileChangeset::new(changes, now))
+            .set((ProfileChangeset::new(changes, now), users::email_verified_at.eq(verified)))
             .returning(UserRow::as_returning())
             .get_result(&mut connection)
             .await

@@ -7,22 +7,24 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use anyhow::Context as _;
-use folio_auth::{BcryptHasher, JwtIssuer, SystemClock, UuidV7Generator};
+use folio_auth::{BcryptHasher, HmacAccountTokenKeys, JwtIssuer, SystemClock, UuidV7Generator};
 use folio_domain::accounts::Accounts;
 use folio_domain::content::Content;
 use folio_domain::jobs::{JobAdmin, JobKind};
+use folio_domain::mail::{AccountMail, MAIL_JOB_KINDS, MailJobs, MailPolicy, MailSubscriber};
 use folio_domain::webhooks::ports::EventLookup;
 use folio_domain::webhooks::{WebhookDispatcher, Webhooks};
 use folio_http::{HttpSettings, PoolMetrics};
 use folio_jobs::{Registry, Runner, RunnerHandle};
+use folio_mail::{AnyMailer, FileMailer, SmtpMailer};
 use folio_postgres::{
-    PgCommentRepository, PgJobStore, PgMaintenance, PgPool, PgPostRepository, PgProfileRepository, PgSessionStore,
-    PgUserRepository, PgWebhookRepository,
+    PgAccountTokenRepository, PgCommentNotices, PgCommentRepository, PgJobStore, PgMaintenance, PgPool,
+    PgPostRepository, PgProfileRepository, PgSessionStore, PgUserRepository, PgWebhookRepository,
 };
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
 use folio_webhooks::{RandomSecretGenerator, ReqwestSender, SystemResolver};
 
-use crate::settings::{RateLimitBackend, Settings};
+use crate::settings::{MailTransport, RateLimitBackend, Settings};
 
 /// The account services as the binary builds them.
 pub type AccountServices =
@@ -31,6 +33,26 @@ pub type AccountServices =
 /// The content services as the binary builds them.
 pub type ContentServices =
     Content<PgProfileRepository, PgPostRepository, PgCommentRepository, SystemClock, UuidV7Generator>;
+
+/// E-mail verification and password reset as the binary builds them.
+pub type AccountMailServices = AccountMail<
+    PgUserRepository,
+    PgAccountTokenRepository,
+    HmacAccountTokenKeys,
+    BcryptHasher,
+    SystemClock,
+    UuidV7Generator,
+>;
+
+/// The handler of the mail jobs as the binary builds it.
+pub type MailJobHandler = MailJobs<
+    PgUserRepository,
+    PgAccountTokenRepository,
+    HmacAccountTokenKeys,
+    PgCommentNotices,
+    AnyMailer,
+    SystemClock,
+>;
 
 /// The job administration as the binary builds it.
 pub type JobServices = JobAdmin<PgJobStore, SystemClock>;
@@ -49,6 +71,7 @@ pub struct AppServices {
     accounts: AccountServices,
     content: ContentServices,
     jobs: JobServices,
+    account_mail: AccountMailServices,
     webhooks: WebhookServices,
     limiter: Limiter,
     pool: PgPool,
@@ -66,6 +89,7 @@ impl folio_http::Services for AppServices {
     type Content = ContentServices;
     type Limiter = Limiter;
     type Jobs = JobServices;
+    type AccountMail = AccountMailServices;
     type Webhooks = WebhookServices;
 
     fn accounts(&self) -> &Self::Accounts {
@@ -86,6 +110,10 @@ impl folio_http::Services for AppServices {
 
     fn jobs(&self) -> &Self::Jobs {
         &self.jobs
+    }
+
+    fn account_mail(&self) -> &Self::AccountMail {
+        &self.account_mail
     }
 
     fn webhooks(&self) -> &Self::Webhooks {
@@ -155,6 +183,69 @@ pub fn build_accounts(settings: &Settings, limiter: &Limiter) -> anyhow::Result<
     Ok((accounts.with_lockout(limiter.clone(), settings.lockout.limit()), pool))
 }
 
+/// The keys of single-use e-mail tokens, derived from the server secret.
+fn account_token_keys(settings: &Settings) -> HmacAccountTokenKeys {
+    HmacAccountTokenKeys::from_server_secret(&settings.jwt_secret())
+}
+
+/// Where links point and how long tokens live.
+fn mail_policy(settings: &Settings) -> anyhow::Result<MailPolicy> {
+    Ok(MailPolicy::new(settings.mail.base_url()?))
+}
+
+/// The e-mail verification and password reset services.
+///
+/// # Errors
+/// When the mail settings or the password hasher are invalid.
+pub fn build_account_mail(settings: &Settings, pool: &PgPool) -> anyhow::Result<AccountMailServices> {
+    Ok(AccountMail::new(
+        PgUserRepository::new(pool.clone()),
+        PgAccountTokenRepository::new(pool.clone()),
+        account_token_keys(settings),
+        BcryptHasher::new(settings.auth.bcrypt_cost)?,
+        SystemClock,
+        UuidV7Generator,
+        mail_policy(settings)?,
+    ))
+}
+
+/// The mailer `mail.transport` chooses. Call inside the runtime.
+///
+/// # Errors
+/// When the file transport's folder cannot be created, or the SMTP settings
+/// are unusable.
+pub fn build_mailer(settings: &Settings) -> anyhow::Result<AnyMailer> {
+    let sender = settings.mail.sender()?;
+    Ok(match settings.mail.transport {
+        MailTransport::File => {
+            let dir = &settings.mail.file_dir;
+            let mailer = FileMailer::new(dir, sender)
+                .with_context(|| format!("cannot create mail.file_dir {}", dir.display()))?;
+            tracing::info!(dir = %dir.display(), "mail is written to files, not sent");
+            AnyMailer::File(mailer)
+        }
+        MailTransport::Smtp => AnyMailer::Smtp(SmtpMailer::new(&settings.mail.smtp(), sender)?),
+    })
+}
+
+/// Registers the mail jobs' handler and the subscriber that asks for them.
+fn register_mail(registry: &mut Registry, settings: &Settings, pool: &PgPool) -> anyhow::Result<()> {
+    let handler: std::sync::Arc<MailJobHandler> = std::sync::Arc::new(MailJobs::new(
+        PgUserRepository::new(pool.clone()),
+        PgAccountTokenRepository::new(pool.clone()),
+        account_token_keys(settings),
+        PgCommentNotices::new(pool.clone()),
+        build_mailer(settings)?,
+        SystemClock,
+        mail_policy(settings)?,
+    ));
+    for kind in MAIL_JOB_KINDS {
+        registry.handle(kind, handler.clone());
+    }
+    registry.subscribe(std::sync::Arc::new(MailSubscriber::new(SystemClock, UuidV7Generator)));
+    Ok(())
+}
+
 /// Builds the webhook administration services.
 pub fn build_webhooks(settings: &Settings, pool: &PgPool) -> WebhookServices {
     Webhooks::new(
@@ -186,24 +277,33 @@ pub fn build_webhook_dispatcher<E: EventLookup>(
     )
 }
 
+/// Registers the webhook dispatcher: the handler of `webhook.delivery` jobs,
+/// and the subscriber that queues them.
+fn register_webhooks(registry: &mut Registry, settings: &Settings, pool: &PgPool) {
+    let dispatcher = std::sync::Arc::new(build_webhook_dispatcher(
+        settings,
+        pool,
+        PgJobStore::new(pool.clone(), settings.jobs.max_attempts),
+    ));
+    registry.handle(JobKind::WebhookDelivery, dispatcher.clone());
+    registry.subscribe(dispatcher);
+}
+
 /// Which handler runs each kind of job, and who turns events into jobs.
-pub fn job_registry(settings: &Settings, pool: &PgPool) -> Registry {
+///
+/// # Errors
+/// When a handler cannot be built from the settings (the mailer).
+pub fn job_registry(settings: &Settings, pool: &PgPool) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
+    register_mail(&mut registry, settings, pool)?;
+    register_webhooks(&mut registry, settings, pool);
     let maintenance = std::sync::Arc::new(PgMaintenance::new(pool.clone(), settings.jobs.retention()));
     registry.handle(JobKind::PurgeExpiredTokens, maintenance.clone());
     registry.handle(JobKind::PruneHistory, maintenance);
     if settings.jobs.test_handlers {
         registry.handle(JobKind::Test, std::sync::Arc::new(folio_jobs::testing::TestHandler));
     }
-    // One dispatcher turns events into webhook deliveries and makes them.
-    let webhooks = std::sync::Arc::new(build_webhook_dispatcher(
-        settings,
-        pool,
-        PgJobStore::new(pool.clone(), settings.jobs.max_attempts),
-    ));
-    registry.handle(JobKind::WebhookDelivery, webhooks.clone());
-    registry.subscribe(webhooks);
-    registry
+    Ok(registry)
 }
 
 /// Starts `workers` job workers (with the outbox relay and the scheduler) on
@@ -211,13 +311,13 @@ pub fn job_registry(settings: &Settings, pool: &PgPool) -> Registry {
 /// requests need nor keep them busy; returns the runner and its pool.
 ///
 /// # Errors
-/// When the pool cannot be built.
+/// When the pool or a job handler (the mailer) cannot be built.
 pub fn start_jobs(settings: &Settings, workers: usize) -> anyhow::Result<(RunnerHandle, PgPool)> {
     // One connection per worker, one for the relay, one for the scheduler.
     let pool_settings = folio_postgres::PoolSettings { max_connections: workers + 2, ..settings.database.pool() };
     let pool = folio_postgres::build_pool(&pool_settings)?;
     let store = PgJobStore::new(pool.clone(), settings.jobs.max_attempts);
-    let runner = Runner::new(store, job_registry(settings, &pool), settings.jobs.runner(workers)).spawn();
+    let runner = Runner::new(store, job_registry(settings, &pool)?, settings.jobs.runner(workers)).spawn();
     Ok((runner, pool))
 }
 
@@ -269,8 +369,17 @@ impl Application {
             UuidV7Generator,
         );
         let jobs = JobAdmin::new(PgJobStore::new(pool.clone(), settings.jobs.max_attempts), SystemClock);
+        let account_mail = build_account_mail(settings, &pool)?;
         let webhooks = build_webhooks(settings, &pool);
-        let services = web::Data::new(AppServices { accounts, content, jobs, webhooks, limiter, pool: pool.clone() });
+        let services = web::Data::new(AppServices {
+            accounts,
+            content,
+            jobs,
+            account_mail,
+            webhooks,
+            limiter,
+            pool: pool.clone(),
+        });
         let http = HttpSettings {
             body_limit: settings.server.body_limit_bytes,
             cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },

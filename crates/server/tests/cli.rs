@@ -75,3 +75,39 @@ fn openapi_prints_the_document_without_configuration_or_database() {
     assert!(stdout.contains(r#""openapi":"3.1"#) || stdout.contains(r#""openapi": "3.1"#), "an OpenAPI 3.1 document");
     assert!(stdout.contains("/api/v1/posts/{slug}"));
 }
+
+/// A production environment that passes every check before the mail ones.
+const PRODUCTION: [(&str, &str); 2] =
+    [("FOLIO_ENV", "production"), ("FOLIO__AUTH__JWT_SECRET", "a-production-secret-of-at-least-32-bytes")];
+
+#[test]
+fn production_refuses_the_file_mail_transport() {
+    let mut env = PRODUCTION.to_vec();
+    env.extend([("FOLIO__MAIL__TRANSPORT", "file"), ("FOLIO__MAIL__PUBLIC_BASE_URL", "https://folio.example.com")]);
+    let output = folio(&env);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_line(&output).contains("mail.transport"));
+}
+
+#[test]
+fn production_refuses_mail_links_without_tls() {
+    let output = folio(&PRODUCTION);
+    assert_eq!(output.status.code(), Some(2));
+    let line = stderr_line(&output);
+    assert!(line.contains("mail.public_base_url") && line.contains("https"), "{line}");
+}
+
+#[test]
+fn invalid_mail_settings_name_their_key() {
+    let cases = [
+        ("FOLIO__MAIL__FROM", "not an address", "mail.from"),
+        ("FOLIO__MAIL__PUBLIC_BASE_URL", "folio.example.com", "mail.public_base_url"),
+        ("FOLIO__MAIL__TRANSPORT", "pigeon", "mail.transport"),
+        ("FOLIO__MAIL__SMTP__TLS", "maybe", "mail.smtp.tls"),
+    ];
+    for (key, value, named) in cases {
+        let output = folio(&[("FOLIO_ENV", "test"), (key, value)]);
+        assert_eq!(output.status.code(), Some(2), "{key}={value}");
+        assert!(stderr_line(&output).contains(named), "{key}={value} names {named}");
+    }
+}

@@ -84,6 +84,8 @@ fn alice() -> User {
         status: AccountStatus::Active,
         created_at: created,
         updated_at: created,
+        email_verified_at: None,
+        settings: crate::user::UserSettings::default(),
     }
 }
 

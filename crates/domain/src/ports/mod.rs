@@ -7,6 +7,7 @@
 
 mod content;
 mod limits;
+mod mail;
 
 use std::future::Future;
 
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub use content::*;
 pub use limits::*;
+pub use mail::*;
 
 use crate::credentials::{
     AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash,

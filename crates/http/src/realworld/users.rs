@@ -157,7 +157,8 @@ pub(crate) async fn update<S: Services>(
             return Err(ApiError::from(errors).into());
         }
     }
-    let changes = ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image };
+    let changes =
+        ProfileChanges { email, username, display_name: FieldUpdate::Keep, bio, image, notify_on_comment: None };
     // Conflicts surface from the profile write, before the password is
     // touched; after it, only an outage can fail the password write.
     let user = accounts.update_profile(caller.principal.clone(), changes).await.map_err(RwError::about("user"))?;

@@ -59,6 +59,20 @@ pub(crate) struct UserBody {
     created_at: String,
     #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     updated_at: String,
+    /// Whether the owner confirmed the address through the link Folio mailed
+    /// (`POST /api/v1/auth/verify-email`); false again after it changes.
+    email_verified: bool,
+    settings: SettingsBody,
+}
+
+/// What the owner chose for their account.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = UserSettings)]
+pub(crate) struct SettingsBody {
+    /// Mail me when someone else comments on my posts.
+    #[schema(example = true)]
+    notify_on_comment: bool,
 }
 
 impl From<User> for UserBody {
@@ -74,6 +88,8 @@ impl From<User> for UserBody {
             status: user.status.as_str(),
             created_at: timestamp(user.created_at),
             updated_at: timestamp(user.updated_at),
+            email_verified: user.email_verified_at.is_some(),
+            settings: SettingsBody { notify_on_comment: user.settings.notify_on_comment },
         }
     }
 }

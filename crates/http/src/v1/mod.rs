@@ -9,6 +9,7 @@
 //! disagree, and drives the real router to check that it serves exactly the
 //! documented routes.
 
+mod account_mail;
 mod auth;
 mod content_dto;
 pub(crate) mod dto;
@@ -90,6 +91,10 @@ route_table! {
     "/auth/login" { POST => auth::log_in<S> }
     "/auth/refresh" { POST => auth::refresh<S> }
     "/auth/logout" { POST => auth::log_out<S> }
+    "/auth/verify-email" { POST => account_mail::verify_email<S> }
+    "/auth/verify-email/resend" { POST => account_mail::resend_verification<S> }
+    "/auth/password-reset" { POST => account_mail::request_password_reset<S> }
+    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset<S> }
     "/users/me" { GET => users::me<S>, PATCH => users::update_me<S> }
     "/users/me/password" { POST => users::change_password<S> }
     "/users" { GET => users::list<S> }

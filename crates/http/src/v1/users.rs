@@ -61,6 +61,20 @@ pub(crate) struct UpdateMeRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
     image: Option<Option<String>>,
+    /// Settings to change; one left out is kept.
+    #[serde(default)]
+    settings: Option<UpdateSettingsRequest>,
+}
+
+/// A partial update of the account's settings.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = UpdateUserSettingsRequest)]
+pub(crate) struct UpdateSettingsRequest {
+    /// Mail me when someone else comments on my posts. May be changed, not removed: `null` is refused.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    notify_on_comment: Option<Option<bool>>,
 }
 
 /// A required field may be left out, but not set to `null`.
@@ -104,6 +118,15 @@ impl UpdateMeRequest {
             display_name: optional_update(&mut errors, "displayName", self.display_name, DisplayName::parse),
             bio: optional_update(&mut errors, "bio", self.bio, Bio::parse),
             image: optional_update(&mut errors, "image", self.image, ImageUrl::parse),
+            notify_on_comment: match self.settings.and_then(|settings| settings.notify_on_comment) {
+                None => None,
+                Some(None) => {
+                    let field = "settings.notifyOnComment";
+                    errors.add(field, "blank", format!("{field} can't be null"));
+                    None
+                }
+                Some(value) => value,
+            },
         };
         errors.into_result().map(|()| changes)
     }

@@ -4,6 +4,7 @@
 use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
 use folio_domain::content::MockContentService;
 use folio_domain::jobs::MockJobAdminService;
+use folio_domain::mail::MockAccountMailService;
 use folio_domain::webhooks::MockWebhookService;
 use folio_http::Services;
 
@@ -11,6 +12,7 @@ pub(crate) struct TestServices {
     pub(crate) accounts: MockAccountService,
     pub(crate) admin: MockUserAdminService,
     pub(crate) content: MockContentService,
+    pub(crate) mail: MockAccountMailService,
     pub(crate) jobs: MockJobAdminService,
     pub(crate) webhooks: MockWebhookService,
 }
@@ -22,6 +24,7 @@ impl TestServices {
             accounts: MockAccountService::new(),
             admin: MockUserAdminService::new(),
             content: MockContentService::new(),
+            mail: MockAccountMailService::new(),
             jobs: MockJobAdminService::new(),
             webhooks: MockWebhookService::new(),
         }
@@ -33,6 +36,7 @@ impl Services for TestServices {
     type UserAdmin = MockUserAdminService;
     type Content = MockContentService;
     type Limiter = Unlimited;
+    type AccountMail = MockAccountMailService;
     type Jobs = MockJobAdminService;
     type Webhooks = MockWebhookService;
 
@@ -50,6 +54,10 @@ impl Services for TestServices {
 
     fn limiter(&self) -> &Self::Limiter {
         &Unlimited
+    }
+
+    fn account_mail(&self) -> &Self::AccountMail {
+        &self.mail
     }
 
     fn jobs(&self) -> &Self::Jobs {

@@ -1,6 +1,7 @@
 //! folio-postgres against a real PostgreSQL: every test gets its own database
 //! (see `folio_postgres::testing`), so they run in parallel.
 
+mod account_tokens;
 mod comments;
 mod fixtures;
 mod jobs;

@@ -8,7 +8,8 @@ use folio_domain::ports::{
     UserRepository, UserWriteError,
 };
 use folio_domain::user::{
-    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, Username,
+    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, UserSettings,
+    Username,
 };
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
@@ -43,6 +44,8 @@ async fn create_stores_the_user_and_find_by_id_reads_it_back() {
         status: AccountStatus::Active,
         created_at: new.created_at,
         updated_at: new.created_at,
+        email_verified_at: None,
+        settings: UserSettings::default(),
     };
     assert_eq!(created, expected);
     assert_eq!(users.find_by_id(new.id).await.expect("read"), Some(expected));
@@ -138,6 +141,7 @@ async fn update_profile_sets_clears_and_keeps_each_field_and_bumps_updated_at() 
         display_name: FieldUpdate::Set(DisplayName::parse("Alice B.").expect("valid")),
         bio: FieldUpdate::Clear,
         image: FieldUpdate::Keep,
+        notify_on_comment: None,
     };
     let updated = users.update_profile(new.id, &changes, later).await.expect("updated");
 
