@@ -154,7 +154,7 @@ async fn an_admin_lists_dead_jobs_and_retries_them() {
         (job_state(&app.database, job).await.0 == "succeeded").then_some(())
     })
     .await;
-    assert_eq!(runs(&record), [format!("{job} 1")]);
+    assert_eq!(runs(&record), [format!("{job} 2")], "the retry is attempt 2: attempt numbers never repeat");
     let again = app.send(Method::POST, &format!("/api/v1/admin/jobs/{job}/retry"), Some(&admin), None).await;
     assert_eq!((again.status, again.error_code()), (StatusCode::CONFLICT, "CONFLICT"));
     let _ = std::fs::remove_file(record);

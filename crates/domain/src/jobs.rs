@@ -295,10 +295,13 @@ pub trait JobStore: Send + Sync + 'static {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<JobRecord>, PortError>> + Send;
 
-    /// Queues a dead job again, due now, with its attempt count reset.
+    /// Queues a dead job again, due now, with a fresh set of attempts (the
+    /// attempt count keeps growing: it is the fencing token).
     fn retry(&self, id: JobId, now: DateTime<Utc>) -> impl Future<Output = Result<RetryOutcome, PortError>> + Send;
 
-    /// Up to `limit` unhandled outbox events, oldest first.
+    /// Up to `limit` unhandled outbox events of types this version knows,
+    /// oldest first. Rows that cannot be read are skipped (and logged), not
+    /// allowed to block the others.
     fn pending_events(&self, limit: u32) -> impl Future<Output = Result<Vec<Event>, PortError>> + Send;
 
     /// Atomically stores `jobs` (skipping known dedupe keys) and marks the

@@ -220,6 +220,9 @@ async fn attempt<S: JobStore>(
     let mut task = AbortOnDrop(tokio::spawn(async move { handler.handle(&owned).await }.in_current_span()));
     let mut beat = tokio::time::interval((lease / 3).max(Duration::from_millis(100)));
     beat.tick().await;
+    // Without a confirmed heartbeat for a whole lease (the database is
+    // unreachable), another worker may hold the job: stop rather than run twice.
+    let mut held_until = std::time::Instant::now() + lease;
     loop {
         tokio::select! {
             joined = &mut task.0 => {
@@ -229,13 +232,18 @@ async fn attempt<S: JobStore>(
                 }));
             }
             _ = beat.tick() => {
+                let asked = std::time::Instant::now();
                 match context.store.heartbeat(job.id, job.attempt, after(now(), lease)).await {
-                    Ok(true) => {}
+                    Ok(true) => held_until = asked + lease,
                     Ok(false) => {
                         warn!("lost the job's lease to another worker; abandoning this attempt");
                         return None;
                     }
                     Err(error) => warn!(error = %error, "could not extend the job's lease"),
+                }
+                if std::time::Instant::now() >= held_until {
+                    warn!("the job's lease ran out without a heartbeat; abandoning this attempt");
+                    return None;
                 }
             }
         }
@@ -273,10 +281,18 @@ async fn relay<S: JobStore>(context: Arc<Context<S>>, mut stopped: watch::Receiv
 /// Relays up to one batch; returns how many events it read.
 async fn relay_batch<S: JobStore>(context: &Context<S>) -> Result<usize, folio_domain::PortError> {
     let events = context.store.pending_events(context.settings.relay_batch).await?;
-    for event in &events {
+    'events: for event in &events {
         let mut jobs: Vec<NewJob> = Vec::new();
         for subscriber in &context.registry.subscribers {
-            jobs.extend(subscriber.jobs_for(event).await?);
+            match subscriber.jobs_for(event).await {
+                Ok(more) => jobs.extend(more),
+                // The event stays pending and is tried again next round; the
+                // events after it are not held up.
+                Err(error) => {
+                    warn!(event_id = %event.id, error = %error, "could not relay an event; will try again");
+                    continue 'events;
+                }
+            }
         }
         context.store.dispatch(event.id, &jobs, now()).await?;
         debug!(event_id = %event.id, event_type = %event.event_type(), jobs = jobs.len(), "relayed an event");

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Jsonb, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
-use folio_domain::events::{Event, EventData};
+use folio_domain::events::{Event, EventData, EventType};
 use folio_domain::jobs::{ClaimedJob, JobId, JobKind, JobRecord, JobState, JobStore, NewJob, RetryOutcome};
 use folio_domain::pagination::{Page, PageRequest};
 use uuid::Uuid;
@@ -42,14 +42,21 @@ impl PgJobStore {
     }
 }
 
+// Due jobs come from two partial indexes, each read in order and locked with
+// SKIP LOCKED: queued jobs by run_at (jobs_due_idx) and running jobs whose
+// lease expired by lease_until (jobs_lease_idx). One OR over both could not use
+// either index's order and would sort every due row on every claim.
 const CLAIM: &str = "\
-WITH due AS (
+WITH queued AS (
     SELECT id FROM jobs
-    WHERE kind = ANY($1)
-      AND ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $2))
-    ORDER BY run_at, id
-    LIMIT $3
-    FOR UPDATE SKIP LOCKED
+    WHERE state = 'queued' AND run_at <= $2 AND kind = ANY($1)
+    ORDER BY run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
+), expired AS (
+    SELECT id FROM jobs
+    WHERE state = 'running' AND lease_until < $2 AND kind = ANY($1)
+    ORDER BY lease_until, id LIMIT $3 FOR UPDATE SKIP LOCKED
+), due AS (
+    SELECT id FROM queued UNION ALL SELECT id FROM expired LIMIT $3
 )
 UPDATE jobs
 SET state = 'running', attempts = jobs.attempts + 1, lease_until = $4, locked_by = $5, updated_at = $2
@@ -289,10 +296,15 @@ impl JobStore for PgJobStore {
 
     async fn retry(&self, id: JobId, now: DateTime<Utc>) -> Result<RetryOutcome, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        // A fresh set of attempts without resetting the count: the attempt
+        // number is the fencing token, and a worker that lost its lease long
+        // ago may still hold an old number; reusing it would let that worker
+        // record an outcome for someone else's attempt.
+        let budget = i32::try_from(self.max_attempts).unwrap_or(i32::MAX);
         let updated = diesel::update(jobs::table.find(id.as_uuid()).filter(jobs::state.eq(JobState::Dead.as_str())))
             .set((
                 jobs::state.eq(JobState::Queued.as_str()),
-                jobs::attempts.eq(0),
+                jobs::max_attempts.eq(jobs::attempts + budget),
                 jobs::run_at.eq(now),
                 jobs::updated_at.eq(now),
             ))
@@ -311,15 +323,29 @@ impl JobStore for PgJobStore {
 
     async fn pending_events(&self, limit: u32) -> Result<Vec<Event>, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        // Types this version knows: during a rolling deploy, events of a newer
+        // type wait for a newer relay instead of blocking this one.
+        let known: Vec<&str> = EventType::ALL.iter().map(|kind| kind.as_str()).collect();
         let rows: Vec<EventRow> = outbox_events::table
             .filter(outbox_events::handled_at.is_null())
+            .filter(outbox_events::event_type.eq_any(known))
             .order((outbox_events::occurred_at, outbox_events::id))
             .limit(i64::from(limit))
             .select(EventRow::as_select())
             .load(&mut connection)
             .await
             .map_err(query_failed("reading the outbox"))?;
-        rows.into_iter().map(EventRow::into_event).collect()
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let id = row.id;
+                row.into_event()
+                    .inspect_err(
+                        |error| tracing::error!(event_id = %id, error = %error, "skipping an unreadable event"),
+                    )
+                    .ok()
+            })
+            .collect())
     }
 
     #[tracing::instrument(name = "db.outbox.dispatch", skip_all, fields(event_id = %event, jobs = jobs_to_store.len()))]

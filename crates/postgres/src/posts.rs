@@ -582,13 +582,16 @@ impl PostRepository for PgPostRepository {
     #[tracing::instrument(name = "db.posts.publish", skip_all, fields(post_id = %id))]
     async fn publish(&self, id: PostId, now: DateTime<Utc>, events: &[NewEvent]) -> Result<(), PostWriteError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let updated = connection
+        let outcome = connection
             .transaction(async |connection| {
                 // COALESCE(published_at, now): the first publication time is kept.
                 let first_publication =
                     case_when(posts::published_at.is_null(), Some(now).into_sql::<Nullable<Timestamptz>>())
                         .otherwise(posts::published_at);
-                let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
+                // Only a draft is published, so of two concurrent publishes
+                // one changes the row and writes the event, the other neither.
+                let live = posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null());
+                let updated = diesel::update(live.filter(posts::status.eq(PostStatus::Draft.as_str())))
                     .set((
                         posts::status.eq(PostStatus::Published.as_str()),
                         posts::published_at.eq(first_publication),
@@ -598,12 +601,13 @@ impl PostRepository for PgPostRepository {
                     .await?;
                 if updated > 0 {
                     insert_events(connection, events).await?;
+                    return Ok(true);
                 }
-                Ok(updated)
+                diesel::select(diesel::dsl::exists(live)).get_result::<bool>(connection).await
             })
             .await
             .map_err(write_failed("publishing a post"))?;
-        if updated == 0 {
+        if !outcome {
             return Err(PostWriteError::NotFound);
         }
         Ok(())

@@ -203,8 +203,9 @@ pub struct JobsConfig {
 }
 
 impl JobsConfig {
-    /// The runner's settings, with `workers` tasks.
-    pub fn runner(&self, workers: usize) -> folio_jobs::RunnerSettings {
+    /// The runner's settings, with `workers` tasks that get `shutdown_grace`
+    /// to finish on shutdown.
+    pub fn runner(&self, workers: usize, shutdown_grace: Duration) -> folio_jobs::RunnerSettings {
         use folio_domain::jobs::JobKind;
         folio_jobs::RunnerSettings {
             workers,
@@ -225,7 +226,7 @@ impl JobsConfig {
                     every: Duration::from_secs(self.prune_interval_seconds),
                 },
             ],
-            shutdown_grace: Duration::from_secs(10),
+            shutdown_grace,
         }
     }
 

@@ -317,7 +317,12 @@ pub fn start_jobs(settings: &Settings, workers: usize) -> anyhow::Result<(Runner
     let pool_settings = folio_postgres::PoolSettings { max_connections: workers + 2, ..settings.database.pool() };
     let pool = folio_postgres::build_pool(&pool_settings)?;
     let store = PgJobStore::new(pool.clone(), settings.jobs.max_attempts);
-    let runner = Runner::new(store, job_registry(settings, &pool)?, settings.jobs.runner(workers)).spawn();
+    let runner = Runner::new(
+        store,
+        job_registry(settings, &pool)?,
+        settings.jobs.runner(workers, Duration::from_secs(settings.server.shutdown_timeout_seconds)),
+    )
+    .spawn();
     Ok((runner, pool))
 }
 

@@ -168,8 +168,9 @@ pub trait PostRepository: Send + Sync + 'static {
         events: &[NewEvent],
     ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
-    /// Marks a post published, keeping the first publication time if it had
-    /// one, and stores `events`, in one transaction.
+    /// Marks a draft published, keeping the first publication time if it had
+    /// one, and stores `events`, in one transaction. Publishing a published
+    /// post changes nothing and stores no events.
     ///
     /// # Errors
     /// [`PostWriteError::NotFound`] for an unknown or deleted post.

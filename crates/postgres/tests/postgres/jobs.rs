@@ -166,7 +166,8 @@ async fn a_failed_attempt_is_retried_later_and_a_dead_job_can_be_retried_by_hand
     assert_eq!(store.retry(again.id, now()).await.expect("retry"), RetryOutcome::Requeued);
     assert_eq!(store.retry(again.id, now()).await.expect("retry"), RetryOutcome::NotDead);
     let fresh = store.claim("a", &[JobKind::Test], now(), LEASE, 1).await.expect("claimed").remove(0);
-    assert_eq!(fresh.attempt, 1, "a retried job gets a fresh set of attempts");
+    assert_eq!((fresh.attempt, fresh.max_attempts), (3, 4), "a fresh set of attempts, the count still growing");
+    assert!(!store.complete(again.id, 2, now()).await.expect("complete"), "the dead attempt stays fenced out");
 }
 
 #[tokio::test]
@@ -176,4 +177,41 @@ async fn a_dedupe_key_stores_one_job_per_key() {
     store.enqueue(&[job(Some("tick:1"))]).await.expect("enqueued");
     store.enqueue(&[job(Some("tick:1")), job(Some("tick:2"))]).await.expect("enqueued");
     assert_eq!(store.list(None, page(1, 10)).await.expect("listed").total, 2);
+}
+
+/// Makes every insert into the outbox fail, as a failure between a change
+/// and its event would: the change must then not be stored either.
+async fn refuse_outbox_writes(db: &TestDatabase) {
+    db.execute(
+        "CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'outbox refused'; END $$",
+    )
+    .await;
+    db.execute(
+        "CREATE TRIGGER refuse_event BEFORE INSERT ON outbox_events FOR EACH ROW EXECUTE FUNCTION refuse_event()",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn when_the_event_cannot_be_written_the_change_is_not_stored_either() {
+    let db = TestDatabase::create().await;
+    let alice = create_user(&db, "alice").await;
+    let bob = create_user(&db, "bob").await;
+    refuse_outbox_writes(&db).await;
+    let users = PgUserRepository::new(db.pool());
+    let posts = folio_postgres::PgPostRepository::new(db.pool());
+    let profiles = PgProfileRepository::new(db.pool());
+
+    let carol = new_user("carol");
+    assert!(users.create(&carol, None, &[registered("carol")]).await.is_err());
+    let post = crate::fixtures::new_post(alice, "Title", folio_domain::content::values::PostStatus::Published, now());
+    assert!(folio_domain::ports::PostRepository::create(&posts, &post, &[registered("x")]).await.is_err());
+    assert!(profiles.follow(alice, bob, now(), &[registered("x")]).await.is_err());
+
+    assert_eq!(users.find_by_id(carol.id).await.expect("read"), None, "no user without its event");
+    assert_eq!(db.number("SELECT count(*) AS n FROM posts").await, 0, "no post without its event");
+    assert_eq!(db.number("SELECT count(*) AS n FROM follows").await, 0, "no follow without its event");
+    // Writes without events are unaffected.
+    users.create(&new_user("dave"), None, &[]).await.expect("created without events");
 }
