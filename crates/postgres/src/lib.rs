@@ -17,7 +17,7 @@ mod users;
 pub mod testing;
 
 pub use comments::PgCommentRepository;
-pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
+pub use connection::{PgPool, PoolSettings, build_pool, build_sharded_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use migrations::run_migrations;
 pub use posts::PgPostRepository;
