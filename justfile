@@ -23,3 +23,11 @@ migrate:
 # Exactly what CI runs.
 ci:
     bash .ci/run
+
+# Fill the configured database with the demo dataset (`just seed --help` lists the sizes).
+seed *ARGS:
+    cargo run --release -- seed {{ARGS}}
+
+# The load benchmark (README "Performance"): seeded folio_bench, limit probe, 9 scenarios; table in target/bench/.
+bench *ARGS:
+    BENCH_VIA_JUST=1 python3 bench/run.py {{ARGS}}

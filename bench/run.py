@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,6 +74,15 @@ class Postgres:
     def url(self, database: str) -> str:
         return f"{self.base_url}/{database}"
 
+    def keywords(self, database: str) -> str:
+        """The same server as libpq key=value pairs (what the limit probe takes)."""
+        parsed = urllib.parse.urlsplit(self.base_url)
+        pairs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 5432,
+                 "user": urllib.parse.unquote(parsed.username or "postgres"), "dbname": database}
+        if parsed.password:
+            pairs["password"] = urllib.parse.unquote(parsed.password)
+        return " ".join(f"{key}={value}" for key, value in pairs.items())
+
     def query(self, sql: str, database: str = "postgres") -> list[list[str]]:
         result = subprocess.run(
             ["psql", self.url(database), "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
@@ -86,6 +96,78 @@ class Postgres:
     def scalar(self, sql: str, database: str = "postgres") -> str | None:
         rows = self.query(sql, database)
         return rows[0][0] if rows else None
+
+
+def ensure_wrk(args: argparse.Namespace) -> None:
+    """wrk, from Debian's package when it is missing and this is root on Debian."""
+    found = shutil.which(args.wrk)
+    if found:
+        args.wrk = found
+        return
+    if args.wrk == "wrk" and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk is missing: installing Debian's package (apt-get install -y wrk)")
+        result = subprocess.run(["apt-get", "install", "-y", "wrk"], capture_output=True, text=True)
+        if result.returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True)
+            result = subprocess.run(["apt-get", "install", "-y", "wrk"], capture_output=True, text=True)
+        found = shutil.which("wrk")
+        if found:
+            args.wrk = found
+            return
+        fail(f"apt-get could not install wrk:\n{result.stderr.strip()}")
+    fail(
+        "the load generator wrk is not installed. On Debian or Ubuntu: sudo apt-get install wrk; "
+        "elsewhere build it from https://github.com/wg/wrk, then run again (or pass --wrk /path/to/wrk)"
+    )
+
+
+def load_average() -> list[float]:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return []
+
+
+def busiest_processes(count: int = 5) -> list[dict]:
+    """The processes that used the most CPU over one second, as top would show them."""
+
+    def snapshot() -> dict[int, tuple[str, int]]:
+        seen = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                name = stat[stat.index("(") + 1 : stat.rindex(")")]
+                fields = stat.rsplit(")", 1)[1].split()
+                seen[int(entry.name)] = (name, int(fields[11]) + int(fields[12]))
+            except (OSError, ValueError, IndexError):
+                continue
+        return seen
+
+    before = snapshot()
+    time.sleep(1)
+    after = snapshot()
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = [
+        {"pid": pid, "name": name, "cpu_pct": round(100.0 * (cpu - before[pid][1]) / ticks, 1)}
+        for pid, (name, cpu) in after.items()
+        if pid in before and cpu > before[pid][1]
+    ]
+    return sorted(used, key=lambda p: -p["cpu_pct"])[:count]
+
+
+def machine_state(label: str) -> dict:
+    before = cpu_times()
+    time.sleep(3)
+    state = {
+        "busy_pct": busy_percent(before, cpu_times()),
+        "load_average": load_average(),
+        "busiest": busiest_processes(),
+    }
+    names = ", ".join(f"{p['name']} {p['cpu_pct']:g}%" for p in state["busiest"]) or "nothing"
+    log(f"machine {label}: {state['busy_pct']}% busy over 3 s, load {state['load_average']}, busiest: {names}")
+    return state
 
 
 def run(command: list[str], **kwargs) -> None:
@@ -287,6 +369,36 @@ def log_in(base: str, emails: list[str]) -> list[str]:
         return list(pool.map(one, emails))
 
 
+def check_scenario(url: str, extra: dict) -> None:
+    """One request as the scenario's script makes them (first slug, word, token):
+    it must be a 200 with what the scenario means to measure (a list page must
+    be full), or the numbers would describe something else, such as 404s."""
+    path = extra["BENCH_PATH"]
+    for placeholder, file in (("{slug}", "slugs.txt"), ("{q}", "words.txt")):
+        if placeholder in path:
+            path = path.replace(placeholder, (DATA / file).read_text().split()[0])
+    path = path.replace("{id}", "1")
+    headers = {}
+    if extra.get("BENCH_TOKENS"):
+        headers["Authorization"] = "Bearer " + (DATA / extra["BENCH_TOKENS"]).read_text().split()[0]
+    parts = urllib.parse.urlsplit(url)
+    target = f"{parts.scheme}://{parts.netloc}{path}"
+    request = urllib.request.Request(target, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as error:
+        fail(f"GET {path} answered {error.code}: {error.read()[:300]!r}")
+    items = body.get("data") if isinstance(body, dict) else None
+    if isinstance(items, list):
+        wanted = int(re.search(r"limit=(\d+)", path).group(1)) if "limit=" in path else 20
+        if "q=" in path:
+            if not items:
+                fail(f"GET {path} found nothing: the search scenario would measure empty pages")
+        elif len(items) != wanted:
+            fail(f"GET {path} returned {len(items)} items, not a full page of {wanted}")
+
+
 def write_lines(name: str, lines: list[str]) -> None:
     (DATA / name).write_text("\n".join(lines) + "\n")
 
@@ -415,18 +527,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18080, help="Folio's port during the run")
     parser.add_argument("--probe-port", type=int, default=18099)
     parser.add_argument("--probe-dir", default=os.environ.get("BENCH_PROBE_DIR", str(ROOT.parent / "shared" / "bench" / "limit-probe")))
-    parser.add_argument("--probe-target-dir", default=os.environ.get("BENCH_PROBE_TARGET", "/tmp/folio-limit-probe-target"),
-                        help="cargo target dir for the probe, outside the repository")
-    parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
+    parser.add_argument("--probe-target-dir", default=os.environ.get("BENCH_PROBE_TARGET", str(ROOT / "target" / "limit-probe")),
+                        help="cargo target dir for the probe (default target/limit-probe, never committed)")
+    parser.add_argument("--wrk", default="wrk", help="the wrk binary (installed with apt-get if missing)")
     parser.add_argument("--search-min", type=int, default=200)
     parser.add_argument("--search-max", type=int, default=3000)
     parser.add_argument("--server-log", default="", help="keep the server's log in this file (default: discarded)")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
 
-    for tool in (args.wrk, "psql", "cargo"):
+    ensure_wrk(args)
+    for tool in ("psql", "cargo"):
         if not shutil.which(tool):
-            fail(f"{tool} is not installed (wrk: apt-get install wrk)")
+            fail(f"{tool} is not installed (psql: apt-get install postgresql-client)")
     probe_dir = Path(args.probe_dir)
     if not (probe_dir / "Cargo.toml").exists():
         fail(f"no limit probe at {probe_dir} (set --probe-dir or BENCH_PROBE_DIR)")
@@ -448,11 +561,9 @@ def main() -> None:
             fail(f"{binary} is missing (run without --no-build)")
 
     pg = Postgres(args.pg)
-    before = cpu_times()
-    time.sleep(3)
-    background = busy_percent(before, cpu_times())
-    log(f"machine busy {background}% before the run (other work on the machine skews results)")
     dataset = prepare_dataset(args, pg, folio)
+    # Measured right before the servers start, after building and seeding.
+    background = machine_state("before the run (other work on the machine skews the results)")
 
     # Servers.
     for port in (args.port, args.probe_port):
@@ -464,7 +575,9 @@ def main() -> None:
     server = subprocess.Popen([str(folio), "serve"], env=folio_env(args, pg.url(BENCH_DB), secret),
                               stdout=server_log, stderr=server_log)
     probe_env = dict(os.environ)
-    probe_env.update({"PROBE_ADDR": f"127.0.0.1:{args.probe_port}"})
+    # The probe's table goes into the throw-away benchmark database, not into
+    # the server's `postgres` database.
+    probe_env.update({"PROBE_ADDR": f"127.0.0.1:{args.probe_port}", "PROBE_DATABASE_URL": pg.keywords(BENCH_DB)})
     probe_process = subprocess.Popen([str(probe)], env=probe_env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
 
@@ -498,6 +611,8 @@ def main() -> None:
                     target: str = "folio") -> dict:
             log(f"scenario {sid}: {name} ({connections} connections, {args.warmup:g} s warm-up, "
                 f"{args.duration:g} s)")
+            if script == "get.lua":
+                check_scenario(url, extra)
             if args.warmup > 0:
                 Wrk.result(wrk.start(url, script, args.warmup, connections, extra, args.threads))
             cpu_before = cpu_times()
@@ -567,11 +682,12 @@ def main() -> None:
         peak_rss_mib = round(status_kib(server.pid, "VmHWM") / 1024, 1)
     finally:
         stop()
+    after = machine_state("after the run, servers stopped")
 
-    report(args, results, dataset, inputs, background, peak_rss_mib, started_at, command_line)
+    report(args, results, dataset, inputs, (background, after), peak_rss_mib, started_at, command_line)
 
 
-def report(args, results, dataset, inputs, background, peak_rss_mib, started_at, command_line) -> None:
+def report(args, results, dataset, inputs, machine_load, peak_rss_mib, started_at, command_line) -> None:
     probes = [r["rps"] for r in results if r["id"] in ("9", "9b")]
     probe_rps = sum(probes) / len(probes) if probes else None
     for row in results:
@@ -604,7 +720,8 @@ def report(args, results, dataset, inputs, background, peak_rss_mib, started_at,
         "machine": machine(),
         "postgres": Postgres(args.pg).scalar("SELECT version()"),
         "git": git_state(),
-        "machine_busy_before_pct": background,
+        "machine_before": machine_load[0],
+        "machine_after": machine_load[1],
         "settings": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.connections,
                      "wrk_threads": args.threads, "login_clients": args.login_clients,
                      "bcrypt_cost": args.bcrypt_cost, "folio_env": "production, rate limits off"},
@@ -624,14 +741,21 @@ def report(args, results, dataset, inputs, background, peak_rss_mib, started_at,
     print(markdown)
 
 
+def describe_load(state: dict) -> str:
+    busiest = ", ".join(f"{p['name']} {p['cpu_pct']:g}%" for p in state["busiest"][:3]) or "none"
+    load = " / ".join(f"{x:g}" for x in state["load_average"])
+    return f"{state['busy_pct']}% CPU busy (load {load}; busiest: {busiest})"
+
+
 def to_markdown(d: dict) -> str:
     m = d["machine"]
     lines = [
         f"Date: {d['date']} · command: `{d['command']}` · commit {d['git']['commit']}"
         + (" (with uncommitted changes)" if d["git"]["dirty"] else ""),
         f"Machine: {m['cores']} vCPU {m['cpu']}, {m['memory_gib']} GiB RAM, {m['os']}, "
-        f"{(d['postgres'] or '').split(' on ')[0]} (stock settings); server, database and wrk share the cores. "
-        f"Machine busy before the run: {d['machine_busy_before_pct']}%.",
+        f"{(d['postgres'] or '').split(' on ')[0]} (stock settings); server, database and wrk share the cores.",
+        f"Other work on the machine: {describe_load(d['machine_before'])} before the run, "
+        f"{describe_load(d['machine_after'])} after it.",
         f"Dataset: {d['dataset']['plan']} (seeded in {d['dataset']['seed_seconds']} s). "
         f"{d['settings']['duration_s']:g} s per scenario after {d['settings']['warmup_s']:g} s warm-up, "
         f"wrk {d['settings']['wrk_threads']} threads; production settings, bcrypt cost "

@@ -6,7 +6,8 @@
 //! redacts the password) and never formatted again: messages describe a
 //! server as `user@host:port/database`.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use deadpool::managed::{Metrics, RecycleError, RecycleResult};
@@ -29,19 +30,92 @@ use crate::error::{DatabaseError, error_chain, pool_failed, query_failed};
 /// connections open, nothing answers) one checkout would check every idle
 /// connection in turn and take many times the wait timeout. [`PgPool::get`]
 /// bounds the whole checkout by the wait timeout instead.
+///
+/// The pool may be split into shards, one per thread that serves requests
+/// (see [`build_sharded_pool`]): a connection's I/O runs as a task on the
+/// runtime of the thread that opened it, so a connection used by another
+/// thread costs two cross-thread wake-ups per statement (the request hands
+/// the statement to the connection's thread, which hands the rows back).
+/// Each thread takes its connections from its own shard, so its statements
+/// never leave the thread. Every shard is a complete pool with the same
+/// timeouts and checks; the shards' sizes add up to `max_connections`, and
+/// [`PgPool::status`] reports their sum.
 #[derive(Clone)]
 pub struct PgPool {
-    inner: deadpool::managed::Pool<Manager>,
+    shards: Arc<[Shard]>,
     checkout_timeout: Duration,
+}
+
+/// One thread's part of the pool.
+struct Shard {
+    pool: deadpool::managed::Pool<Manager>,
+    /// The connection that short reads join while every connection of the
+    /// shard is busy (see [`PgPool::get_shared`]); it goes back to the pool
+    /// when its last read drops it.
+    joinable: std::sync::Mutex<Weak<SharedInner>>,
+}
+
+/// A connection lent to one or more short reads at once; it goes back to
+/// the pool when the last of them drops it. Statements sent through it by
+/// concurrent reads are pipelined: they go out together and PostgreSQL
+/// answers them in order. Reads only, never a transaction.
+pub(crate) struct SharedConnection(Arc<SharedInner>);
+
+struct SharedInner {
+    object: deadpool::managed::Object<Manager>,
+    /// A statement on it failed: nobody else joins it.
+    retired: AtomicBool,
+}
+
+impl std::fmt::Debug for SharedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedConnection").field("sharers", &Arc::strong_count(&self.0)).finish_non_exhaustive()
+    }
+}
+
+impl SharedConnection {
+    /// The connection, for pipelined statements (`RunQueryDsl` on `&mut &AsyncPgConnection`).
+    pub(crate) fn connection(&self) -> &AsyncPgConnection {
+        &self.0.object
+    }
+
+    /// Passes `result` through; an error keeps other reads from joining this
+    /// connection (it may be broken; the pool checks it when it comes back).
+    pub(crate) fn check<T>(&self, result: diesel::QueryResult<T>) -> diesel::QueryResult<T> {
+        if result.is_err() {
+            self.0.retired.store(true, Ordering::Relaxed);
+        }
+        result
+    }
 }
 
 impl std::fmt::Debug for PgPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgPool").field("status", &self.inner.status()).finish_non_exhaustive()
+        f.debug_struct("PgPool")
+            .field("status", &self.status())
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
     }
 }
 
+/// Numbers threads in the order they first take a connection, so that
+/// threads are spread over the shards round-robin.
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static THREAD_NUMBER: usize = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+}
+
 impl PgPool {
+    /// The shard of the calling thread.
+    fn shard(&self) -> &Shard {
+        let index = match self.shards.len() {
+            1 => 0,
+            shards => THREAD_NUMBER.with(|number| *number % shards),
+        };
+        &self.shards[index]
+    }
+
     /// A connection, checked and ready, within the wait timeout; it goes back
     /// to the pool when dropped.
     ///
@@ -51,20 +125,87 @@ impl PgPool {
     pub async fn get(
         &self,
     ) -> Result<deadpool::managed::Object<Manager>, diesel_async::pooled_connection::deadpool::PoolError> {
-        tokio::time::timeout(self.checkout_timeout, self.inner.get())
+        self.checkout(self.shard()).await
+    }
+
+    async fn checkout(
+        &self,
+        shard: &Shard,
+    ) -> Result<deadpool::managed::Object<Manager>, diesel_async::pooled_connection::deadpool::PoolError> {
+        tokio::time::timeout(self.checkout_timeout, shard.pool.get())
             .await
             .unwrap_or(Err(deadpool::managed::PoolError::Timeout(deadpool::managed::TimeoutType::Wait)))
     }
 
-    /// Sizes: connections open, idle, and callers waiting.
+    /// A connection for a short read (one or two single statements, no
+    /// transaction), which other reads of the same thread may share.
+    ///
+    /// While the thread's shard has a free connection, or room to open one,
+    /// this is [`PgPool::get`]. When every connection is busy and nobody is
+    /// waiting for one, the read joins the connection most recently handed
+    /// out for reads instead of waiting for one to come free: its statements
+    /// are pipelined with those of the other reads, which costs PostgreSQL
+    /// and this process far fewer system calls and wake-ups per statement
+    /// than a connection each. Once someone waits (a write, which needs a
+    /// connection of its own), reads queue behind it too, so the shared
+    /// connection drains and goes back to the pool in turn: reads cannot
+    /// starve writes. A slow statement delays the reads queued behind it on
+    /// the same connection, so only short, index-bounded reads should use
+    /// this.
+    ///
+    /// # Errors
+    /// As [`PgPool::get`].
+    pub(crate) async fn get_shared(
+        &self,
+    ) -> Result<SharedConnection, diesel_async::pooled_connection::deadpool::PoolError> {
+        let shard = self.shard();
+        let status = shard.pool.status();
+        let busy = status.available == 0 && status.size >= status.max_size;
+        if busy
+            && status.waiting == 0
+            && let Some(shared) = shard.join()
+        {
+            return Ok(shared);
+        }
+        let object = self.checkout(shard).await?;
+        let shared = Arc::new(SharedInner { object, retired: AtomicBool::new(false) });
+        if let Ok(mut joinable) = shard.joinable.lock() {
+            *joinable = Arc::downgrade(&shared);
+        }
+        Ok(SharedConnection(shared))
+    }
+
+    /// Sizes, summed over the shards: connections open, idle, and callers waiting.
     pub fn status(&self) -> deadpool::Status {
-        self.inner.status()
+        self.shards.iter().map(|shard| shard.pool.status()).fold(
+            deadpool::Status { max_size: 0, size: 0, available: 0, waiting: 0 },
+            |sum, shard| deadpool::Status {
+                max_size: sum.max_size + shard.max_size,
+                size: sum.size + shard.size,
+                available: sum.available + shard.available,
+                waiting: sum.waiting + shard.waiting,
+            },
+        )
     }
 
     /// Closes the pool: idle connections are dropped, checked-out ones when
     /// they come back, and every later [`PgPool::get`] fails.
     pub fn close(&self) {
-        self.inner.close();
+        for shard in self.shards.iter() {
+            shard.pool.close();
+        }
+    }
+}
+
+impl Shard {
+    /// The shared connection, unless it is gone or retired.
+    fn join(&self) -> Option<SharedConnection> {
+        let shared = self.joinable.lock().ok()?.upgrade()?;
+        // (`RunQueryDsl` is in scope, so `load` is spelled out.)
+        if AtomicBool::load(&shared.retired, Ordering::Relaxed) {
+            return None;
+        }
+        Some(SharedConnection(shared))
     }
 }
 
@@ -143,16 +284,28 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `wait_timeout` or `connect_timeout` is zero, [`DatabaseError::Pool`] if the pool rejects its
 /// configuration.
 pub fn build_pool(settings: &PoolSettings) -> Result<PgPool, DatabaseError> {
-    build_pool_with_hook(settings, None)
+    build_pool_with_hook(settings, 1, None)
+}
+
+/// [`build_pool`], split into one shard per thread that serves requests
+/// (`threads`, typically the HTTP workers; at most `max_connections`
+/// shards). Each thread then keeps its statements on connections whose I/O
+/// runs on that same thread; see [`PgPool`].
+///
+/// # Errors
+/// As [`build_pool`].
+pub fn build_sharded_pool(settings: &PoolSettings, threads: usize) -> Result<PgPool, DatabaseError> {
+    build_pool_with_hook(settings, threads, None)
 }
 
 /// Runs on every new pooled connection once it is set up; the `testing`
 /// module uses it to instrument connections.
 pub(crate) type ConnectionHook = Arc<dyn Fn(&mut AsyncPgConnection) + Send + Sync>;
 
-/// [`build_pool`], with `on_connect` run on each new connection after its setup.
+/// [`build_sharded_pool`], with `on_connect` run on each new connection after its setup.
 pub(crate) fn build_pool_with_hook(
     settings: &PoolSettings,
+    threads: usize,
     on_connect: Option<ConnectionHook>,
 ) -> Result<PgPool, DatabaseError> {
     if settings.max_connections == 0 {
@@ -169,6 +322,27 @@ pub(crate) fn build_pool_with_hook(
     let config = Arc::new(config);
     let set_statement_timeout = format!("SET statement_timeout = {}", settings.statement_timeout.as_millis());
 
+    // The shards share `max_connections` out, the first ones one more when
+    // it does not divide evenly.
+    let count = threads.clamp(1, settings.max_connections);
+    let shards = (0..count)
+        .map(|index| {
+            let size = settings.max_connections / count + usize::from(index < settings.max_connections % count);
+            build_shard(settings, size, &config, &set_statement_timeout, on_connect.clone())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PgPool { shards: shards.into(), checkout_timeout: settings.wait_timeout })
+}
+
+fn build_shard(
+    settings: &PoolSettings,
+    size: usize,
+    config: &Arc<tokio_postgres::Config>,
+    set_statement_timeout: &str,
+    on_connect: Option<ConnectionHook>,
+) -> Result<Shard, DatabaseError> {
+    let config = Arc::clone(config);
+    let set_statement_timeout = set_statement_timeout.to_owned();
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
     manager_config.custom_setup = Box::new(move |_unused_url| {
         let config = Arc::clone(&config);
@@ -192,15 +366,15 @@ pub(crate) fn build_pool_with_hook(
     // idle (see `Manager`).
     let manager = Manager { inner: AsyncDieselConnectionManager::new_with_config(String::new(), manager_config) };
 
-    let inner = deadpool::managed::Pool::builder(manager)
-        .max_size(settings.max_connections)
+    let pool = deadpool::managed::Pool::builder(manager)
+        .max_size(size)
         .wait_timeout(Some(settings.wait_timeout))
         .create_timeout(Some(settings.connect_timeout))
         .recycle_timeout(Some(settings.connect_timeout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(DatabaseError::Pool)?;
-    Ok(PgPool { inner, checkout_timeout: settings.wait_timeout })
+    Ok(Shard { pool, joinable: std::sync::Mutex::new(Weak::new()) })
 }
 
 /// Checks that the database answers, for a readiness probe.
@@ -388,5 +562,111 @@ mod tests {
     fn identifiers_are_quoted() {
         assert_eq!(quote_identifier("folio"), "\"folio\"");
         assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+    }
+}
+
+/// Shards and shared reads, against a real database.
+#[cfg(all(test, feature = "testing"))]
+mod shared_tests {
+    use diesel::sql_types::Integer;
+    use diesel_async::RunQueryDsl;
+
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    fn settings(db: &TestDatabase, max_connections: usize) -> PoolSettings {
+        PoolSettings {
+            url: db.url(),
+            max_connections,
+            wait_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = Integer)]
+        n: i32,
+    }
+
+    async fn select(connection: &SharedConnection, n: i32) -> i32 {
+        let mut connection = connection.connection();
+        let row: Number = diesel::sql_query("SELECT $1 AS n")
+            .bind::<Integer, _>(n)
+            .get_result(&mut connection)
+            .await
+            .expect("selected");
+        row.n
+    }
+
+    #[tokio::test]
+    async fn shards_share_out_max_connections_and_report_their_sum() {
+        let db = TestDatabase::create().await;
+        let pool = build_sharded_pool(&settings(&db, 5), 2).expect("built");
+        assert_eq!((pool.shards.len(), pool.status().max_size), (2, 5));
+        let pool = build_sharded_pool(&settings(&db, 2), 8).expect("built");
+        assert_eq!((pool.shards.len(), pool.status().max_size), (2, 2), "never more shards than connections");
+        let pool = build_sharded_pool(&settings(&db, 3), 0).expect("built");
+        assert_eq!((pool.shards.len(), pool.status().max_size), (1, 3));
+    }
+
+    #[tokio::test]
+    async fn reads_share_a_busy_connection_and_give_it_back_together() {
+        let db = TestDatabase::create().await;
+        let pool = build_pool(&settings(&db, 1)).expect("built");
+
+        let first = pool.get_shared().await.expect("the free connection");
+        let second = tokio::time::timeout(Duration::from_secs(2), pool.get_shared())
+            .await
+            .expect("joins at once instead of waiting")
+            .expect("a connection");
+        assert!(Arc::ptr_eq(&first.0, &second.0), "the same connection");
+        // Both statements in flight at once on the one connection.
+        let (a, b) = tokio::join!(select(&first, 1), select(&second, 2));
+        assert_eq!((a, b), (1, 2));
+        assert_eq!(pool.status().available, 0);
+
+        drop(first);
+        assert_eq!(pool.status().available, 0, "still in use by the second read");
+        drop(second);
+        assert_eq!(pool.status().available, 1, "back in the pool with the last read");
+    }
+
+    #[tokio::test]
+    async fn reads_do_not_join_while_someone_waits_so_writes_are_not_starved() {
+        let db = TestDatabase::create().await;
+        let pool = build_pool(&settings(&db, 1)).expect("built");
+        let read = pool.get_shared().await.expect("the free connection");
+
+        let writer = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.get().await.map(drop) })
+        };
+        while pool.status().waiting == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let late_read = tokio::time::timeout(Duration::from_millis(300), pool.get_shared()).await;
+        assert!(late_read.is_err(), "a read queues behind the waiting write");
+
+        drop(read);
+        let written = tokio::time::timeout(Duration::from_secs(5), writer).await;
+        assert!(matches!(written, Ok(Ok(Ok(())))), "the write gets the connection once the reads are done");
+    }
+
+    #[tokio::test]
+    async fn a_failed_statement_retires_a_shared_connection() {
+        let db = TestDatabase::create().await;
+        let pool = build_pool(&settings(&db, 1)).expect("built");
+        let first = pool.get_shared().await.expect("the free connection");
+        let failed = first.check::<()>(Err(diesel::result::Error::NotFound));
+        assert!(failed.is_err(), "the error is passed on");
+
+        let joining = tokio::time::timeout(Duration::from_millis(300), pool.get_shared()).await;
+        assert!(joining.is_err(), "nobody joins a connection whose statement failed");
+        drop(first);
+        let fresh = tokio::time::timeout(Duration::from_secs(5), pool.get_shared()).await;
+        let fresh = fresh.expect("a connection once it is back").expect("a connection");
+        assert_eq!(select(&fresh, 7).await, 7);
     }
 }

@@ -23,7 +23,7 @@ pub mod testing;
 
 pub use account_tokens::PgAccountTokenRepository;
 pub use comments::PgCommentRepository;
-pub use connection::{PgPool, PoolSettings, build_pool, ensure_database_exists, ping};
+pub use connection::{PgPool, PoolSettings, build_pool, build_sharded_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use jobs::PgJobStore;
 pub use maintenance::PgMaintenance;

@@ -190,6 +190,48 @@ fn post_columns(reader: Option<UserId>) -> PostColumns {
     }
 }
 
+/// A search result: a [`SummaryWithAuthor`] and the number of matches.
+type SearchHit = (SummaryRow, AuthorRow, bool, bool, i64);
+
+/// The columns of a [`SearchHit`], for [`SearchPage`].
+type SearchColumns = Box<
+    dyn BoxableExpression<
+            PostsAndAuthors,
+            Pg,
+            SqlType = (
+                diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
+                diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
+                Bool,
+                Bool,
+                BigInt,
+            ),
+        >,
+>;
+
+/// As [`summary_columns`], with the number of matches of [`SearchPage`].
+fn search_columns(reader: Option<UserId>) -> SearchColumns {
+    let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
+    let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
+    let total = fixed::<BigInt>("matches.total");
+    match reader {
+        None => Box::new((summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"), total)),
+        Some(reader) => {
+            let reader = reader.as_uuid();
+            Box::new((
+                summary,
+                author,
+                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))),
+                exists(
+                    follows::table
+                        .filter(follows::follower_id.eq(reader))
+                        .filter(follows::followee_id.eq(posts::author_id)),
+                ),
+                total,
+            ))
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = posts)]
 struct NewPostRow<'a> {
@@ -313,6 +355,37 @@ impl<'a> Selection<'a> {
         self.tag.filter(|_| only)
     }
 
+    /// The author, when it is the only filter of a published list: the
+    /// total is in `author_post_counts`.
+    fn only_author(&self) -> Option<&'a AuthorFilter> {
+        let only = self.status == PostStatus::Published
+            && self.tag.is_none()
+            && self.favorited_by.is_none()
+            && self.search.is_none()
+            && self.followed_by.is_none();
+        self.author.filter(|_| only)
+    }
+
+    /// The search, when it is the only filter of a published list (see [`SearchPage`]).
+    fn only_search(&self) -> Option<&'a SearchTerm> {
+        let only = self.status == PostStatus::Published
+            && self.tag.is_none()
+            && self.author.is_none()
+            && self.favorited_by.is_none()
+            && self.followed_by.is_none();
+        self.search.filter(|_| only)
+    }
+
+    /// The reader whose feed this is, when it is the feed (see [`FeedPage`]).
+    fn only_feed(&self) -> Option<UserId> {
+        let only = self.status == PostStatus::Published
+            && self.tag.is_none()
+            && self.author.is_none()
+            && self.favorited_by.is_none()
+            && self.search.is_none();
+        self.followed_by.filter(|_| only)
+    }
+
     fn feed(reader: UserId) -> Self {
         Self {
             status: PostStatus::Published,
@@ -339,11 +412,13 @@ fn search_matches(term: &str) -> FixedWithBind<Bool, Text, String> {
     fixed_with_bind("posts.search @@ websearch_to_tsquery('english', ", term.to_owned(), ")")
 }
 
-/// How relevant a post is to the web-search-style query `term`. `ts_rank`
-/// weighs the A/B/C labels of the search column, so a title match outranks a
-/// description match, which outranks a body match.
+/// How relevant a post is to the web-search-style query `term`: `ts_rank`
+/// over `search_head`, the title (weight A) and description (weight B), so a
+/// title match outranks a description match, which outranks a match in the
+/// body only (rank 0). Ranking by the whole `search` vector would decompress
+/// a vector of the body for every match (see `00000000000007_read_paths`).
 fn search_rank(term: &str) -> FixedWithBind<Float, Text, String> {
-    fixed_with_bind("ts_rank(posts.search, websearch_to_tsquery('english', ", term.to_owned(), "))")
+    fixed_with_bind("ts_rank(posts.search_head, websearch_to_tsquery('english', ", term.to_owned(), "))")
 }
 
 /// `posts.status = 'published'` (or `'draft'`) with the status written into
@@ -465,6 +540,151 @@ impl<S: Expression> Query for LatestPage<S> {
     type SqlType = S::SqlType;
 }
 
+/// One page of the feed: the newest live posts of the authors `reader`
+/// follows.
+///
+/// A page can only hold posts that are among the newest `offset + limit` of
+/// their author, so the query takes that many from each followed author
+/// (an index-only scan of `posts_author_live_idx` per author), sorts those
+/// few candidates, and joins only the page's rows to their authors. Its cost
+/// follows the number of followed authors and the page, not the number of
+/// their posts.
+#[derive(Debug, Clone)]
+struct FeedPage<S> {
+    columns: S,
+    reader: Uuid,
+    offset: i64,
+    limit: u32,
+    /// `offset + limit`: how many of each author's newest posts may be on the page.
+    window: i64,
+}
+
+impl<S: QueryFragment<Pg>> QueryFragment<Pg> for FeedPage<S> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH candidates AS (\
+                SELECT newest.id, newest.published_at FROM follows \
+                CROSS JOIN LATERAL (\
+                    SELECT id, published_at FROM posts \
+                    WHERE posts.author_id = follows.followee_id \
+                      AND status = 'published' AND deleted_at IS NULL \
+                    ORDER BY published_at DESC, id DESC \
+                    LIMIT ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.window)?;
+        out.push_sql(") AS newest WHERE follows.follower_id = ");
+        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.reader)?;
+        out.push_sql(
+            "), page AS (\
+                SELECT id FROM candidates ORDER BY published_at DESC, id DESC LIMIT ",
+        );
+        out.push_sql(&self.limit.to_string());
+        out.push_sql(" OFFSET ");
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(") SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(
+            " FROM page JOIN posts ON posts.id = page.id JOIN users ON users.id = posts.author_id \
+            ORDER BY posts.published_at DESC, posts.id DESC",
+        );
+        Ok(())
+    }
+}
+
+impl<S> QueryId for FeedPage<S> {
+    type QueryId = ();
+    // The text depends on the page size: cached by its SQL, not its type.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<S: Expression> Query for FeedPage<S> {
+    type SqlType = S::SqlType;
+}
+
+/// One page of a search, best match first, with the number of matches.
+///
+/// A search ranks every match, so it visits them all anyway; the count is
+/// a window over the same rows (`count(*) OVER ()`) instead of a second scan.
+/// Only the page's rows are joined to their authors. Each row carries the
+/// total (`matches.total`, see [`search_columns`]); a page past the end has
+/// no row to carry it, and the caller counts.
+#[derive(Debug, Clone)]
+struct SearchPage<S> {
+    columns: S,
+    term: String,
+    offset: i64,
+    limit: u32,
+}
+
+impl<S: QueryFragment<Pg>> QueryFragment<Pg> for SearchPage<S> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH matches AS (\
+                SELECT posts.id, posts.published_at, ts_rank(posts.search_head, query) AS rank, \
+                       count(*) OVER () AS total \
+                FROM posts, websearch_to_tsquery('english', ",
+        );
+        out.push_bind_param::<Text, _>(&self.term)?;
+        out.push_sql(
+            ") AS query \
+                WHERE posts.status = 'published' AND posts.deleted_at IS NULL AND posts.search @@ query \
+                ORDER BY rank DESC, posts.published_at DESC, posts.id DESC \
+                LIMIT ",
+        );
+        out.push_sql(&self.limit.to_string());
+        out.push_sql(" OFFSET ");
+        out.push_bind_param::<BigInt, _>(&self.offset)?;
+        out.push_sql(") SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(
+            " FROM matches JOIN posts ON posts.id = matches.id \
+            JOIN users ON users.id = posts.author_id \
+            ORDER BY matches.rank DESC, matches.published_at DESC, matches.id DESC",
+        );
+        Ok(())
+    }
+}
+
+impl<S> QueryId for SearchPage<S> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<S: Expression> Query for SearchPage<S> {
+    type SqlType = S::SqlType;
+}
+
+/// The feed's total: the live posts of the followed authors, summed from
+/// `author_post_counts` (one index lookup per followed author).
+fn feed_total(reader: UserId) -> FixedWithBind<BigInt, diesel::sql_types::Uuid, Uuid> {
+    fixed_with_bind(
+        "(SELECT coalesce(sum(counts.posts), 0)::bigint FROM follows \
+          JOIN author_post_counts AS counts ON counts.author_id = follows.followee_id \
+          WHERE follows.follower_id = ",
+        reader.as_uuid(),
+        ")",
+    )
+}
+
+/// An author's live posts, from `author_post_counts`, by id.
+fn author_total_by_id(author: UserId) -> FixedWithBind<BigInt, diesel::sql_types::Uuid, Uuid> {
+    fixed_with_bind(
+        "(SELECT coalesce(max(posts), 0)::bigint FROM author_post_counts WHERE author_id = ",
+        author.as_uuid(),
+        ")",
+    )
+}
+
+/// An author's live posts, from `author_post_counts`, by username.
+fn author_total_by_name(author: &Username) -> FixedWithBind<BigInt, Text, String> {
+    fixed_with_bind(
+        "(SELECT coalesce(max(counts.posts), 0)::bigint FROM author_post_counts AS counts \
+          JOIN users ON users.id = counts.author_id WHERE users.username = ",
+        author.as_str().to_owned(),
+        ")",
+    )
+}
+
 impl PgPostRepository {
     /// One page of a selection and the total: two statements whatever the
     /// page size, sent together so that they cost one round trip.
@@ -474,12 +694,26 @@ impl PgPostRepository {
         reader: Option<UserId>,
         page: PageRequest,
     ) -> Result<Page<PostSummary>, PortError> {
+        if let Some(term) = selection.only_search() {
+            return self.search_page(selection, term, reader, page).await;
+        }
         let offset = offset_of(page)?;
         let limit = i64::from(page.limit());
-        let pooled = self.pool.get().await.map_err(pool_failed)?;
+        // The public list and the feed read a few index entries and rows
+        // (the feed: per followed author): they may share a busy connection.
+        // Other lists may scan, and take a connection of their own.
+        let (shared, exclusive) = if selection.is_all_published() || selection.only_feed().is_some() {
+            (Some(self.pool.get_shared().await.map_err(pool_failed)?), None)
+        } else {
+            (None, Some(self.pool.get().await.map_err(pool_failed)?))
+        };
+        let connection: &AsyncPgConnection = match (&shared, &exclusive) {
+            (Some(shared), _) => shared.connection(),
+            (None, Some(exclusive)) => exclusive,
+            (None, None) => unreachable!("one of the two is taken above"),
+        };
         // Two futures on one connection are pipelined: both statements go
         // out before the first answer comes back.
-        let connection: &AsyncPgConnection = &pooled;
         let (mut for_rows, mut for_total) = (connection, connection);
 
         let rows = async {
@@ -487,6 +721,16 @@ impl PgPostRepository {
                 return LatestPage { columns: summary_columns(reader), offset, limit: page.limit() }
                     .load::<SummaryWithAuthor>(&mut for_rows)
                     .await;
+            }
+            if let Some(reader) = selection.only_feed() {
+                let feed = FeedPage {
+                    columns: summary_columns(Some(reader)),
+                    reader: reader.as_uuid(),
+                    offset,
+                    limit: page.limit(),
+                    window: offset.saturating_add(limit),
+                };
+                return feed.load::<SummaryWithAuthor>(&mut for_rows).await;
             }
             let mut rows = matching(selection).select(summary_columns(reader));
             if let Some(term) = selection.search {
@@ -503,6 +747,18 @@ impl PgPostRepository {
             if selection.is_all_published() {
                 return post_total::table.select(post_total::posts).first::<i64>(&mut for_total).await;
             }
+            if let Some(reader) = selection.only_feed() {
+                return diesel::select(feed_total(reader)).get_result::<i64>(&mut for_total).await;
+            }
+            match selection.only_author() {
+                Some(AuthorFilter::Id(id)) => {
+                    return diesel::select(author_total_by_id(*id)).get_result::<i64>(&mut for_total).await;
+                }
+                Some(AuthorFilter::Username(name)) => {
+                    return diesel::select(author_total_by_name(name)).get_result::<i64>(&mut for_total).await;
+                }
+                None => {}
+            }
             if let Some(tag) = selection.only_tag() {
                 let counted: Option<i64> = tag_counts::table
                     .find(tag.as_str())
@@ -514,9 +770,47 @@ impl PgPostRepository {
             }
             matching(selection).count().get_result::<i64>(&mut for_total).await
         };
-        let (rows, total) = futures_util::future::try_join(rows, total).await.map_err(query_failed("listing posts"))?;
+        let mut both = futures_util::future::try_join(rows, total).await;
+        if let Some(shared) = &shared {
+            both = shared.check(both);
+        }
+        let (rows, total) = both.map_err(query_failed("listing posts"))?;
 
         let items = rows.into_iter().map(into_summary).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, request: page, total: count(total, "negative post count")? })
+    }
+}
+
+impl PgPostRepository {
+    /// A page of a search and the number of matches, in one statement (see
+    /// [`SearchPage`]); a second only for a page past the last match.
+    async fn search_page(
+        &self,
+        selection: &Selection<'_>,
+        term: &SearchTerm,
+        reader: Option<UserId>,
+        page: PageRequest,
+    ) -> Result<Page<PostSummary>, PortError> {
+        let offset = offset_of(page)?;
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let rows: Vec<SearchHit> =
+            SearchPage { columns: search_columns(reader), term: term.as_str().to_owned(), offset, limit: page.limit() }
+                .load(&mut connection)
+                .await
+                .map_err(query_failed("searching posts"))?;
+        let total = match <[_]>::first(&rows) {
+            Some((.., total)) => *total,
+            None if offset == 0 => 0,
+            None => matching(selection)
+                .count()
+                .get_result::<i64>(&mut connection)
+                .await
+                .map_err(query_failed("counting search matches"))?,
+        };
+        let items = rows
+            .into_iter()
+            .map(|(row, author, favorited, following, _)| row.into_summary(author, favorited, following))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, request: page, total: count(total, "negative post count")? })
     }
 }
@@ -538,16 +832,17 @@ impl PostRepository for PgPostRepository {
     }
 
     async fn find_by_slug(&self, slug: &Slug, reader: Option<UserId>) -> Result<Option<Post>, PortError> {
-        let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let row: Option<PostWithAuthor> = posts::table
+        // One unique-index lookup: it may share a busy connection.
+        let shared = self.pool.get_shared().await.map_err(pool_failed)?;
+        let mut connection = shared.connection();
+        let found = posts::table
             .inner_join(users::table)
             .filter(posts::slug.eq(slug.as_str()))
             .filter(posts::deleted_at.is_null())
             .select(post_columns(reader))
-            .first(&mut connection)
-            .await
-            .optional()
-            .map_err(query_failed("finding a post by slug"))?;
+            .first::<PostWithAuthor>(&mut connection)
+            .await;
+        let row = shared.check(found.optional()).map_err(query_failed("finding a post by slug"))?;
         row.map(into_post).transpose()
     }
 

@@ -172,8 +172,11 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn find(&self, id: SessionId) -> Result<Option<SessionRecord>, PortError> {
-        let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let row: Option<SessionWithOwner> = sessions::table
+        // Every authenticated request asks this: a primary-key read that
+        // may share a busy connection (see `PgPool::get_shared`).
+        let shared = self.pool.get_shared().await.map_err(pool_failed)?;
+        let mut connection = shared.connection();
+        let found = sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(id.as_uuid()))
             .select((
@@ -184,10 +187,9 @@ impl SessionStore for PgSessionStore {
                 users::role,
                 users::status,
             ))
-            .first(&mut connection)
-            .await
-            .optional()
-            .map_err(query_failed("finding a session"))?;
+            .first::<SessionWithOwner>(&mut connection)
+            .await;
+        let row = shared.check(found.optional()).map_err(query_failed("finding a session"))?;
         let Some(row) = row else {
             return Ok(None);
         };

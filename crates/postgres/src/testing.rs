@@ -150,7 +150,7 @@ impl TestDatabase {
         let hook: ConnectionHook = Arc::new(move |connection: &mut AsyncPgConnection| {
             connection.set_instrumentation(Recorder(recorder_log.clone()))
         });
-        let pool = build_pool_with_hook(&pool_settings(&self.url), Some(hook))
+        let pool = build_pool_with_hook(&pool_settings(&self.url), 1, Some(hook))
             .unwrap_or_else(|error| panic!("could not build a pool for {}: {error}", self.name));
         (pool, log)
     }

@@ -6,6 +6,12 @@ use clap::Parser as _;
 use folio_server::cli::{Cli, Command, print_openapi};
 use folio_server::settings::Settings;
 
+/// mimalloc instead of the system allocator: a request allocates and frees
+/// many small buffers (rows, values, JSON), and glibc's malloc spent about a
+/// sixth of the server's CPU on them under load.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

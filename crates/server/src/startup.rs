@@ -169,7 +169,12 @@ pub async fn build_limiter(settings: &Settings) -> anyhow::Result<Limiter> {
 /// # Errors
 /// When the pool or the password hasher cannot be built.
 pub fn build_accounts(settings: &Settings, limiter: &Limiter) -> anyhow::Result<(AccountServices, PgPool)> {
-    let pool = folio_postgres::build_pool(&settings.database.pool())?;
+    // One shard of the pool per HTTP worker, as many as actix starts.
+    let workers = match settings.server.workers {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        n => n,
+    };
+    let pool = folio_postgres::build_sharded_pool(&settings.database.pool(), workers)?;
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)?;
     let tokens = JwtIssuer::new(&settings.auth.jwt(settings.jwt_secret()));
     let accounts = Accounts::new(

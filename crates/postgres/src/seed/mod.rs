@@ -70,7 +70,8 @@ impl Default for SeedPlan {
 pub enum Existing {
     /// Stop with [`SeedError::NotEmpty`].
     Refuse,
-    /// Delete every account, session and piece of content first.
+    /// Delete every account, session and piece of content first, and the
+    /// rows of every table that refers to them (`TRUNCATE ... CASCADE`).
     Reset,
 }
 
@@ -222,7 +223,8 @@ pub async fn seed(
             Existing::Refuse => return Err(SeedError::NotEmpty { users }),
             Existing::Reset => transaction
                 .batch_execute(
-                    "TRUNCATE users, sessions, refresh_tokens, follows, posts, favorites, comments RESTART IDENTITY",
+                    "TRUNCATE users, sessions, refresh_tokens, follows, posts, favorites, comments \
+                     RESTART IDENTITY CASCADE",
                 )
                 .await
                 .map_err(failed("empty the tables"))?,

@@ -7,12 +7,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use folio_domain::content::model::TagUsage;
 use folio_domain::content::values::{PostId, PostStatus, Tag};
 use folio_domain::pagination::PageRequest;
-use folio_domain::ports::{PostChanges, PostQuery, PostRepository};
+use folio_domain::ports::{AuthorFilter, PostChanges, PostQuery, PostRepository, ProfileRepository};
 use folio_domain::user::UserId;
-use folio_postgres::PgPostRepository;
 use folio_postgres::testing::TestDatabase;
+use folio_postgres::{PgPostRepository, PgProfileRepository};
 
-use crate::fixtures::{create_user, new_post, now, page, published, tags};
+use crate::fixtures::{create_user, new_post, now, page, published, tags, username};
 
 /// A published post as the list must show it: its slug, publication time and id.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ async fn listed(posts: &PgPostRepository, query: &PostQuery) -> (Vec<String>, u6
 /// Posts published over five days (several on one day, two at the same
 /// instant, one at midnight UTC), plus drafts and deleted posts that no list
 /// may show.
-async fn posts_over_several_days(posts: &PgPostRepository, author: UserId) -> Vec<Expected> {
+async fn posts_over_several_days(posts: &PgPostRepository, author: UserId, prefix: &str) -> Vec<Expected> {
     let midnight = DateTime::parse_from_rfc3339("2025-03-10T00:00:00Z").expect("a time").with_timezone(&Utc);
     let mut expected = Vec::new();
     let mut number = 0;
@@ -46,15 +46,17 @@ async fn posts_over_several_days(posts: &PgPostRepository, author: UserId) -> Ve
         for hour in hours {
             number += 1;
             let at = midnight + TimeDelta::days(day) + TimeDelta::hours(hour);
-            let post = new_post(author, &format!("Post {number}"), PostStatus::Published, at);
+            let post = new_post(author, &format!("{prefix} {number}"), PostStatus::Published, at);
             posts.create(&post, &[]).await.expect("created");
             expected.push(Expected { slug: post.slug.as_str().to_owned(), published_at: at, id: post.id });
         }
     }
     for number in 0..3 {
-        let draft = new_post(author, &format!("Draft {number}"), PostStatus::Draft, midnight + TimeDelta::days(2));
+        let draft =
+            new_post(author, &format!("{prefix} draft {number}"), PostStatus::Draft, midnight + TimeDelta::days(2));
         posts.create(&draft, &[]).await.expect("created");
-        let gone = new_post(author, &format!("Gone {number}"), PostStatus::Published, midnight + TimeDelta::days(3));
+        let gone =
+            new_post(author, &format!("{prefix} gone {number}"), PostStatus::Published, midnight + TimeDelta::days(3));
         posts.create(&gone, &[]).await.expect("created");
         posts.delete(gone.id, now(), &[]).await.expect("deleted");
     }
@@ -67,7 +69,7 @@ async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published
     let posts = PgPostRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let reader = create_user(&db, "reader").await;
-    let all = in_list_order(posts_over_several_days(&posts, alice).await);
+    let all = in_list_order(posts_over_several_days(&posts, alice, "Post").await);
     let total = all.len() as u64;
 
     for limit in [1, 2, 3, 7, 15, 100] {
@@ -164,4 +166,111 @@ async fn concurrent_publications_on_one_day_and_tag_are_all_counted() {
     assert_eq!((listed.items.len(), listed.total), (24, 24));
     let used = posts.tags_in_use().await.expect("tags");
     assert_eq!(used.iter().map(|u| u.posts_count).collect::<Vec<_>>(), [24, 24]);
+}
+
+/// The feed as counting and skipping would give it: the reader's followed
+/// authors' live published posts, newest first.
+async fn expected_feed(posts: &PgPostRepository, followed: &[UserId], reader: UserId) -> Vec<String> {
+    let mut all = Vec::new();
+    for author in followed {
+        let mut number = 1;
+        loop {
+            let query = PostQuery {
+                author: Some(AuthorFilter::Id(*author)),
+                page: page(number, 100),
+                ..published(Some(reader))
+            };
+            let listed = posts.list(&query).await.expect("listed");
+            if listed.items.is_empty() {
+                break;
+            }
+            all.extend(listed.items.iter().map(|post| Expected {
+                slug: post.slug.as_str().to_owned(),
+                published_at: post.published_at.expect("published"),
+                id: post.id,
+            }));
+            number += 1;
+        }
+    }
+    in_list_order(all)
+}
+
+#[tokio::test]
+async fn every_page_of_the_feed_is_the_slice_an_offset_over_the_followed_authors_posts_would_give() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let profiles = PgProfileRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let bob = create_user(&db, "bob").await;
+    let carol = create_user(&db, "carol").await;
+    let reader = create_user(&db, "reader").await;
+    // Interleaved authors, ties at one instant, drafts and deleted posts.
+    posts_over_several_days(&posts, alice, "Alice").await;
+    posts_over_several_days(&posts, bob, "Bob").await;
+    posts_over_several_days(&posts, carol, "Carol").await;
+    profiles.follow(reader, alice, now(), &[]).await.expect("followed");
+    profiles.follow(reader, carol, now(), &[]).await.expect("followed");
+
+    let all = expected_feed(&posts, &[alice, carol], reader).await;
+    assert_eq!(all.len(), 30, "15 live posts by each followed author");
+    for limit in [1, 3, 7, 100] {
+        for number in 1..=(all.len() as u32 / limit + 2) {
+            let feed = posts.feed(reader, page(number, limit)).await.expect("feed");
+            let from = ((number - 1) * limit) as usize;
+            let want: Vec<String> = all.iter().skip(from).take(limit as usize).cloned().collect();
+            let got: Vec<String> = feed.items.iter().map(|post| post.slug.as_str().to_owned()).collect();
+            assert_eq!(got, want, "page {number} of {limit}");
+            assert_eq!(feed.total, all.len() as u64, "the total on page {number} of {limit}");
+            assert!(feed.items.iter().all(|post| post.author.following.as_bool()), "the reader follows every author");
+        }
+    }
+
+    let nobody = create_user(&db, "nobody").await;
+    let empty = posts.feed(nobody, page(1, 20)).await.expect("feed");
+    assert_eq!((empty.items.len(), empty.total), (0, 0), "following nobody");
+}
+
+/// The totals of the reader's feed and of alice's list (by name and by id).
+async fn author_totals(posts: &PgPostRepository, reader: UserId, alice: UserId) -> (u64, u64, u64) {
+    let feed = posts.feed(reader, page(1, 5)).await.expect("feed").total;
+    let by_name = PostQuery { author: Some(AuthorFilter::Username(username("alice"))), ..published(None) };
+    let by_id = PostQuery { author: Some(AuthorFilter::Id(alice)), ..published(None) };
+    (feed, posts.list(&by_name).await.expect("listed").total, posts.list(&by_id).await.expect("listed").total)
+}
+
+#[tokio::test]
+async fn the_feed_total_and_an_authors_total_follow_every_kind_of_write() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let profiles = PgProfileRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let bob = create_user(&db, "bob").await;
+    let reader = create_user(&db, "reader").await;
+    profiles.follow(reader, alice, now(), &[]).await.expect("followed");
+    profiles.follow(reader, bob, now(), &[]).await.expect("followed");
+    assert_eq!(author_totals(&posts, reader, alice).await, (0, 0, 0), "nothing yet");
+
+    let first = new_post(alice, "First", PostStatus::Published, now());
+    posts.create(&first, &[]).await.expect("created");
+    let draft = new_post(alice, "Draft", PostStatus::Draft, now());
+    posts.create(&draft, &[]).await.expect("created");
+    let bobs = new_post(bob, "Bobs", PostStatus::Published, now());
+    posts.create(&bobs, &[]).await.expect("created");
+    assert_eq!(author_totals(&posts, reader, alice).await, (2, 1, 1), "a draft counts nowhere");
+
+    posts.publish(draft.id, now(), &[]).await.expect("published");
+    assert_eq!(author_totals(&posts, reader, alice).await, (3, 2, 2), "publishing counts");
+
+    posts.favorite(reader, first.id, now()).await.expect("favourited");
+    let changes = PostChanges { tags: Some(tags(&["zig"])), ..PostChanges::default() };
+    posts.update(first.id, &changes, now(), &[]).await.expect("updated");
+    assert_eq!(author_totals(&posts, reader, alice).await, (3, 2, 2), "other changes count nothing");
+
+    posts.delete(first.id, now(), &[]).await.expect("deleted");
+    assert_eq!(author_totals(&posts, reader, alice).await, (2, 1, 1), "deleting uncounts");
+
+    profiles.unfollow(reader, bob).await.expect("unfollowed");
+    assert_eq!(author_totals(&posts, reader, alice).await, (1, 1, 1), "unfollowing leaves the feed");
+    let unknown = PostQuery { author: Some(AuthorFilter::Username(username("nobody"))), ..published(None) };
+    assert_eq!(posts.list(&unknown).await.expect("listed").total, 0, "an unknown author has none");
 }

@@ -182,6 +182,16 @@ async fn lists_run_the_same_few_statements_for_a_page_of_one_and_a_page_of_fifty
     .await;
     assert_fixed("list with every filter", &runs, expected);
 
+    // A search ranks every match anyway: the page and the number of matches
+    // are one statement.
+    let searched = |page| PostQuery { search: SearchTerm::parse("ferris").expect("short"), ..everything(page) };
+    let runs = statements_per_page_size(&pool, &log, |page| {
+        let posts = posts.clone();
+        async move { posts.list(&searched(page)).await.expect("listed") }
+    })
+    .await;
+    assert_fixed("search", &runs, 1);
+
     let runs = statements_per_page_size(&pool, &log, |page| {
         let posts = posts.clone();
         async move { posts.feed(seeded.reader, page).await.expect("feed") }
