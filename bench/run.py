@@ -295,6 +295,13 @@ def folio_env(args: argparse.Namespace, database_url: str, secret: str) -> dict:
     # when the configuration knows it.
     if "[rate_limit]" in (ROOT / "config" / "default.toml").read_text():
         env["FOLIO__RATE_LIMIT__ENABLED"] = "false"
+    # Production requires an https link base and an SMTP relay. No relay runs
+    # here: the few notices the write scenario causes fail to connect and are
+    # retried in the background, as they would be during a relay outage.
+    env.setdefault("FOLIO__MAIL__PUBLIC_BASE_URL", "https://folio.bench.invalid")
+    env.setdefault("FOLIO__MAIL__SMTP__HOST", "127.0.0.1")
+    env.setdefault("FOLIO__MAIL__SMTP__PORT", "2525")
+    env.setdefault("FOLIO__MAIL__SMTP__TLS", "none")
     return env
 
 
