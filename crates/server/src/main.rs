@@ -33,7 +33,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    folio_server::telemetry::init(settings.log.format);
+    let _log_writer = folio_server::telemetry::init(settings.log.format);
     match cli.run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
