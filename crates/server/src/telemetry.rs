@@ -2,10 +2,10 @@
 //! lines in development and JSON lines in production.
 //!
 //! Lines are written by a thread of their own, not by the thread that logs:
-//! a request's access line must never wait for stdout (a slow pipe or a disk
-//! flushing its page cache held request threads for seconds under load). The
-//! queue between them is bounded; when it is full, lines are dropped rather
-//! than the server slowed down.
+//! a request's access line must never wait for stdout (a slow pipe reader or
+//! a busy disk would otherwise hold the request threads). The queue between
+//! them is bounded; when it is full, lines are dropped rather than the server
+//! slowed down.
 
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
