@@ -700,7 +700,7 @@ impl PgPostRepository {
         let offset = offset_of(page)?;
         let limit = i64::from(page.limit());
         // The public list and the feed read a few index entries and rows
-        // (the feed: per followed author): they may share a busy connection.
+        // (the feed: per followed author): they share the read connection.
         // Other lists may scan, and take a connection of their own.
         let (shared, exclusive) = if selection.is_all_published() || selection.only_feed().is_some() {
             (Some(self.pool.get_shared().await.map_err(pool_failed)?), None)
@@ -832,7 +832,7 @@ impl PostRepository for PgPostRepository {
     }
 
     async fn find_by_slug(&self, slug: &Slug, reader: Option<UserId>) -> Result<Option<Post>, PortError> {
-        // One unique-index lookup: it may share a busy connection.
+        // One unique-index lookup: it shares the read connection.
         let shared = self.pool.get_shared().await.map_err(pool_failed)?;
         let mut connection = shared.connection();
         let found = posts::table

@@ -173,7 +173,7 @@ impl SessionStore for PgSessionStore {
 
     async fn find(&self, id: SessionId) -> Result<Option<SessionRecord>, PortError> {
         // Every authenticated request asks this: a primary-key read that
-        // may share a busy connection (see `PgPool::get_shared`).
+        // shares the thread's read connection (see `PgPool::get_shared`).
         let shared = self.pool.get_shared().await.map_err(pool_failed)?;
         let mut connection = shared.connection();
         let found = sessions::table
