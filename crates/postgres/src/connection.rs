@@ -139,10 +139,9 @@ impl PgPool {
     /// A connection for a short read (one or two single statements, no
     /// transaction), which other reads of the same thread share.
     ///
-    /// Each shard has at most one shared connection at a time: a read joins
-    /// it whenever it exists and nobody is waiting for a connection, and
-    /// only checks one out (which becomes the shared one) when there is
-    /// none. The statements of the reads sharing it are pipelined, as the
+    /// A read joins its shard's shared connection whenever there is one and
+    /// nobody is waiting for a connection; otherwise it checks one out,
+    /// which becomes the shared connection. The statements of the reads sharing it are pipelined, as the
     /// limit probe does with its one connection per thread: PostgreSQL and
     /// this process pay far fewer system calls and wake-ups per statement
     /// than with a connection each, and the shard's other connections stay
