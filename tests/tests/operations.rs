@@ -292,10 +292,12 @@ async fn a_hung_database_is_a_503_within_the_wait_timeout_and_service_resumes() 
     assert_up(&server.address).await;
     // Fill the pool with idle connections, each of which a checkout checks
     // before use. Checked one after another, as deadpool does on its own,
-    // six of them take longer than the bound below.
+    // six of them take longer than the bound below. The public list's
+    // concurrent reads share one connection per worker; a list by tag takes
+    // a connection of its own, so concurrent ones open more.
     for _ in 0..10 {
         let warming: Vec<_> = (0..CONNECTIONS)
-            .map(|_| tokio::spawn(timed(Client::new().get(format!("{}/api/v1/posts", server.address)))))
+            .map(|_| tokio::spawn(timed(Client::new().get(format!("{}/api/v1/posts?tag=rust", server.address)))))
             .collect();
         for reply in warming {
             let (reply, _) = reply.await.expect("the request task ends");
