@@ -141,14 +141,15 @@ impl PgPool {
     ///
     /// A read joins its shard's shared connection whenever there is one and
     /// nobody is waiting for a connection; otherwise it checks one out,
-    /// which becomes the shared connection. The statements of the reads sharing it are pipelined, as the
-    /// limit probe does with its one connection per thread: PostgreSQL and
-    /// this process pay far fewer system calls and wake-ups per statement
-    /// than with a connection each, and the shard's other connections stay
-    /// free for writes and longer reads. Spreading reads over several
-    /// connections of a shard (joining only when all were busy) measured
-    /// worse: throughput barely changed, and p99 went from ~20 ms to
-    /// 60 ms–1 s, with the deep pipelines moving between connections.
+    /// which becomes the shared connection. The statements of the reads
+    /// sharing it are pipelined, as the limit probe does with its one
+    /// connection per thread: PostgreSQL and this process pay far fewer
+    /// system calls and wake-ups per statement than with a connection each,
+    /// and the shard's other connections stay free for writes and longer
+    /// reads. Spreading reads over several connections of a shard (joining
+    /// only when all were busy) measured worse: about the same throughput,
+    /// but a p99 of 60 ms–1 s instead of ~20–30 ms, with the deep pipelines
+    /// moving between connections.
     ///
     /// Once someone waits for a connection (a write, which needs one of its
     /// own), reads queue behind it too, so the shared connection drains and
