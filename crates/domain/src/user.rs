@@ -203,6 +203,13 @@ impl FieldProblem for TextError {
     }
 }
 
+/// Whether `text` has more than `max` characters. A character takes at least
+/// one byte, so only text longer than `max` bytes is counted: reads of stored
+/// text (checked again on every read) mostly skip the count.
+pub(crate) fn exceeds(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
+}
+
 /// Trims `raw` and checks it is not blank, at most `max` characters, and free
 /// of control characters (line breaks and tabs allowed when `multiline`).
 pub(crate) fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
@@ -210,7 +217,7 @@ pub(crate) fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<Strin
     if text.is_empty() {
         return Err(TextError::Blank);
     }
-    if text.chars().count() > max {
+    if exceeds(text, max) {
         return Err(TextError::TooLong { max });
     }
     let forbidden = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
@@ -511,6 +518,8 @@ impl ProfileChanges {
             && self.notify_on_comment.is_none()
     }
 }
+
+into_string!(Email, Username, DisplayName, Bio, ImageUrl);
 
 #[cfg(test)]
 mod tests {

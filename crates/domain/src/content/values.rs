@@ -5,7 +5,7 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::error::FieldProblem;
-use crate::user::{TextError, parse_text};
+use crate::user::{TextError, exceeds, parse_text};
 
 /// A post's identifier (UUID v7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -217,18 +217,34 @@ impl Body {
     /// # Errors
     /// [`TextError`] says what is wrong.
     pub fn parse(raw: &str) -> Result<Self, TextError> {
+        Self::check(raw)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    fn check(raw: &str) -> Result<(), TextError> {
         if raw.trim().is_empty() {
             return Err(TextError::Blank);
         }
-        if raw.chars().count() > Self::MAX_LEN {
+        if exceeds(raw, Self::MAX_LEN) {
             return Err(TextError::TooLong { max: Self::MAX_LEN });
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     /// The Markdown.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Checks a body it takes ownership of, as [`Body::parse`] does, without
+/// copying it.
+impl TryFrom<String> for Body {
+    type Error = TextError;
+
+    fn try_from(raw: String) -> Result<Self, TextError> {
+        Self::check(&raw)?;
+        Ok(Self(raw))
     }
 }
 
@@ -273,7 +289,7 @@ impl Tag {
         if tag.is_empty() {
             return Err(TagError::Blank);
         }
-        if tag.chars().count() > Self::MAX_LEN {
+        if exceeds(&tag, Self::MAX_LEN) {
             return Err(TagError::TooLong);
         }
         if tag.chars().any(|c| c == ',' || c.is_control()) {
@@ -394,6 +410,17 @@ impl FieldProblem for InvalidPostStatus {
     }
 }
 
+into_string!(Slug, Title, Description, CommentBody, Body, Tag);
+
+impl IntoIterator for TagList {
+    type Item = Tag;
+    type IntoIter = std::vec::IntoIter<Tag>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,5 +482,31 @@ mod tests {
         assert_eq!(Body::parse(" \n "), Err(TextError::Blank));
         assert_eq!(CommentBody::parse(&"x".repeat(5001)), Err(TextError::TooLong { max: 5000 }));
         assert!(CommentBody::parse(&"x".repeat(5000)).is_ok());
+    }
+
+    #[test]
+    fn an_owned_body_is_checked_as_a_borrowed_one() {
+        let body = Body::try_from("  # Title\n\nText  ".to_owned()).expect("valid");
+        assert_eq!(String::from(body), "  # Title\n\nText  ");
+        assert_eq!(Body::try_from(" \n ".to_owned()), Err(TextError::Blank));
+        let too_long = "x".repeat(Body::MAX_LEN + 1);
+        assert_eq!(Body::try_from(too_long), Err(TextError::TooLong { max: Body::MAX_LEN }));
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters_not_bytes() {
+        // 200 two-byte characters: 400 bytes, yet a title of the longest length.
+        let accents = "é".repeat(Title::MAX_LEN);
+        assert!(Title::parse(&accents).is_ok());
+        assert_eq!(Title::parse(&format!("{accents}é")), Err(TextError::TooLong { max: Title::MAX_LEN }));
+        assert!(Tag::parse(&"ü".repeat(Tag::MAX_LEN)).is_ok());
+        assert_eq!(Tag::parse(&"ü".repeat(Tag::MAX_LEN + 1)), Err(TagError::TooLong));
+    }
+
+    #[test]
+    fn a_tag_list_hands_its_tags_over_in_order() {
+        let tags = TagList::parse(&["b", "a"]).expect("valid");
+        let tags: Vec<String> = tags.into_iter().map(String::from).collect();
+        assert_eq!(tags, ["b", "a"]);
     }
 }

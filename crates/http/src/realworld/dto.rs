@@ -35,11 +35,11 @@ pub(crate) struct UserBody {
 impl UserBody {
     pub(crate) fn new(user: User, token: String) -> Self {
         Self {
-            email: user.email.as_str().to_owned(),
+            email: String::from(user.email),
             token,
-            username: user.username.as_str().to_owned(),
-            bio: user.bio.map(|v| v.as_str().to_owned()),
-            image: user.image.map(|v| v.as_str().to_owned()),
+            username: String::from(user.username),
+            bio: user.bio.map(String::from),
+            image: user.image.map(String::from),
         }
     }
 }
@@ -56,9 +56,9 @@ pub(crate) struct ProfileBody {
 impl From<Author> for ProfileBody {
     fn from(author: Author) -> Self {
         Self {
-            username: author.username.as_str().to_owned(),
-            bio: author.bio.map(|v| v.as_str().to_owned()),
-            image: author.image.map(|v| v.as_str().to_owned()),
+            username: String::from(author.username),
+            bio: author.bio.map(String::from),
+            image: author.image.map(String::from),
             following: author.following.as_bool(),
         }
     }
@@ -90,11 +90,11 @@ pub(crate) struct ArticleBody {
 impl From<PostSummary> for ArticleBody {
     fn from(post: PostSummary) -> Self {
         Self {
-            slug: post.slug.as_str().to_owned(),
-            title: post.title.as_str().to_owned(),
-            description: post.description.as_str().to_owned(),
+            slug: String::from(post.slug),
+            title: String::from(post.title),
+            description: String::from(post.description),
             body: None,
-            tag_list: post.tags.tags().iter().map(|tag| tag.as_str().to_owned()).collect(),
+            tag_list: post.tags.into_iter().map(String::from).collect(),
             created_at: timestamp(post.created_at),
             updated_at: timestamp(post.updated_at),
             favorited: post.favorited.as_bool(),
@@ -106,7 +106,7 @@ impl From<PostSummary> for ArticleBody {
 
 impl From<Post> for ArticleBody {
     fn from(post: Post) -> Self {
-        Self { body: Some(post.body.as_str().to_owned()), ..post.summary.into() }
+        Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
 }
 
@@ -127,7 +127,7 @@ impl From<Comment> for CommentBody {
             id: comment.id.get(),
             created_at: timestamp(comment.created_at),
             updated_at: timestamp(comment.updated_at),
-            body: comment.body.as_str().to_owned(),
+            body: String::from(comment.body),
             author: comment.author.into(),
         }
     }

@@ -36,10 +36,10 @@ pub(crate) struct AuthorBody {
 impl From<Author> for AuthorBody {
     fn from(author: Author) -> Self {
         Self {
-            username: author.username.as_str().to_owned(),
-            display_name: author.display_name.map(|v| v.as_str().to_owned()),
-            bio: author.bio.map(|v| v.as_str().to_owned()),
-            image: author.image.map(|v| v.as_str().to_owned()),
+            username: String::from(author.username),
+            display_name: author.display_name.map(String::from),
+            bio: author.bio.map(String::from),
+            image: author.image.map(String::from),
             following: author.following.as_bool(),
         }
     }
@@ -104,11 +104,11 @@ impl From<PostSummary> for PostBody {
     fn from(post: PostSummary) -> Self {
         Self {
             id: post.id.as_uuid(),
-            slug: post.slug.as_str().to_owned(),
-            title: post.title.as_str().to_owned(),
-            description: post.description.as_str().to_owned(),
+            slug: String::from(post.slug),
+            title: String::from(post.title),
+            description: String::from(post.description),
             body: None,
-            tags: post.tags.tags().iter().map(|tag| tag.as_str().to_owned()).collect(),
+            tags: post.tags.into_iter().map(String::from).collect(),
             status: post.status.as_str(),
             author: post.author.into(),
             favorited: post.favorited.as_bool(),
@@ -122,7 +122,7 @@ impl From<PostSummary> for PostBody {
 
 impl From<Post> for PostBody {
     fn from(post: Post) -> Self {
-        Self { body: Some(post.body.as_str().to_owned()), ..post.summary.into() }
+        Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
 }
 
@@ -147,7 +147,7 @@ impl From<Comment> for CommentBody {
     fn from(comment: Comment) -> Self {
         Self {
             id: comment.id.get(),
-            body: comment.body.as_str().to_owned(),
+            body: String::from(comment.body),
             author: comment.author.into(),
             created_at: timestamp(comment.created_at),
             updated_at: timestamp(comment.updated_at),
@@ -168,6 +168,6 @@ pub(crate) struct TagBody {
 
 impl From<TagUsage> for TagBody {
     fn from(usage: TagUsage) -> Self {
-        Self { tag: usage.tag.as_str().to_owned(), posts_count: usage.posts_count }
+        Self { tag: String::from(usage.tag), posts_count: usage.posts_count }
     }
 }

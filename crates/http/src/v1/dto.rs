@@ -79,11 +79,11 @@ impl From<User> for UserBody {
     fn from(user: User) -> Self {
         Self {
             id: user.id.as_uuid(),
-            email: user.email.as_str().to_owned(),
-            username: user.username.as_str().to_owned(),
-            display_name: user.display_name.map(|v| v.as_str().to_owned()),
-            bio: user.bio.map(|v| v.as_str().to_owned()),
-            image: user.image.map(|v| v.as_str().to_owned()),
+            email: String::from(user.email),
+            username: String::from(user.username),
+            display_name: user.display_name.map(String::from),
+            bio: user.bio.map(String::from),
+            image: user.image.map(String::from),
             role: user.role.as_str(),
             status: user.status.as_str(),
             created_at: timestamp(user.created_at),
