@@ -45,13 +45,7 @@ pub(crate) async fn middleware(
         .and_then(|value| value.to_str().ok())
         .filter(|id| acceptable(id))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %request.method(),
-        route = Empty,
-        user_id = Empty,
-    );
+    let span = tracing::info_span!("request", request_id = %request_id, method = %request.method(), user_id = Empty);
     let started = Instant::now();
     let method = request.method().to_string();
     crate::metrics::request_started();
@@ -65,12 +59,15 @@ pub(crate) async fn middleware(
     };
     // Unmatched paths share one label, so scanners cannot blow up the metrics.
     let route = response.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
-    span.record("route", route.as_str());
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     crate::metrics::request_finished(&method, &route, status, elapsed);
     let latency_ms = elapsed * 1000.0;
-    span.in_scope(|| tracing::info!(status, latency_ms, "request handled"));
+    // The route goes on the line, not the span: recording a field on a span
+    // makes the JSON formatter parse and write all of the span's fields again,
+    // and no other line of the request could carry it anyway (it is known
+    // only once the response is).
+    span.in_scope(|| tracing::info!(route = route.as_str(), status, latency_ms, "request handled"));
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

@@ -7,6 +7,8 @@
 //! them is bounded; when it is full, lines are dropped rather than the server
 //! slowed down.
 
+use std::io::BufWriter;
+
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -17,6 +19,11 @@ use crate::settings::LogFormat;
 /// Most lines waiting for the writer thread (a few MiB at most).
 const QUEUED_LINES: usize = 16_384;
 
+/// The writer thread drains every queued line into this buffer and writes it
+/// once the queue is empty: under load one `write` carries many lines instead
+/// of one each, and a lone line still goes out at once.
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
 /// Installs the global subscriber. Call once, first thing in `main`, and keep
 /// the guard until the process ends: dropping it writes the lines still queued.
 #[must_use = "dropping the guard stops the log writer"]
@@ -26,7 +33,7 @@ pub fn init(format: LogFormat) -> WorkerGuard {
         .buffered_lines_limit(QUEUED_LINES)
         .lossy(true)
         .thread_name("folio-log")
-        .finish(std::io::stdout());
+        .finish(BufWriter::with_capacity(WRITE_BUFFER_BYTES, std::io::stdout()));
     let registry = tracing_subscriber::registry().with(filter);
     // A second call (only possible in tests) keeps the first subscriber.
     let _ = match format {
