@@ -31,3 +31,7 @@ seed *ARGS:
 # The load benchmark (README "Performance"): seeded folio_bench, limit probe, 9 scenarios; table in target/bench/.
 bench *ARGS:
     BENCH_VIA_JUST=1 python3 bench/run.py {{ARGS}}
+
+# Server instructions per request under valgrind's callgrind (run `just bench` once first).
+instructions *ARGS:
+    python3 bench/instructions.py {{ARGS}}
