@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use folio_domain::pagination::Page;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -73,7 +73,73 @@ pub(crate) fn page<T, D: Serialize>(page: Page<T>, map: impl FnMut(T) -> D) -> H
     HttpResponse::Ok().json(List { data: page.items.into_iter().map(map).collect(), meta })
 }
 
-/// RFC 3339, UTC, milliseconds: the one time format of the API.
+/// RFC 3339, UTC, milliseconds: the one time format of the API, as
+/// `to_rfc3339_opts(SecondsFormat::Millis, true)` writes it.
+///
+/// Written digit by digit: a page of 20 posts carries 60 timestamps, and
+/// chrono's general formatter spent 6 % of such a request's instructions on
+/// them. Years outside 0–9999 and leap seconds are left to chrono.
 pub(crate) fn timestamp(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    let (year, nanos) = (time.year(), time.nanosecond());
+    let Ok(year) = u32::try_from(year) else { return time.to_rfc3339_opts(SecondsFormat::Millis, true) };
+    if year > 9999 || nanos >= 1_000_000_000 {
+        return time.to_rfc3339_opts(SecondsFormat::Millis, true);
+    }
+    let mut text = String::with_capacity(24);
+    let mut field = |value: u32, width: u32, separator: char| {
+        for place in (0..width).rev() {
+            text.push(char::from_digit(value / 10_u32.pow(place) % 10, 10).unwrap_or('0'));
+        }
+        text.push(separator);
+    };
+    field(year, 4, '-');
+    field(time.month(), 2, '-');
+    field(time.day(), 2, 'T');
+    field(time.hour(), 2, ':');
+    field(time.minute(), 2, ':');
+    field(time.second(), 2, '.');
+    field(nanos / 1_000_000, 3, 'Z');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+
+    fn chrono_writes(time: DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    #[test]
+    fn timestamps_are_written_as_chrono_writes_them() {
+        // Every day of four centuries, at a time and millisecond that move with it.
+        let start = Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).single().expect("valid");
+        for day in 0..146_097_i64 {
+            let time = start
+                + chrono::Duration::days(day)
+                + chrono::Duration::seconds(day * 7919 % 86_400)
+                + chrono::Duration::nanoseconds(day * 1_000_003 % 1_000_000_000);
+            assert_eq!(timestamp(time), chrono_writes(time));
+        }
+    }
+
+    #[test]
+    fn unusual_instants_are_left_to_chrono() {
+        let leap_second = NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|day| day.and_hms_milli_opt(23, 59, 59, 1_500))
+            .expect("valid")
+            .and_utc();
+        let edges = [
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).single().expect("valid"),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single().expect("valid"),
+            Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).single().expect("valid"),
+            Utc.with_ymd_and_hms(-1, 6, 15, 12, 0, 0).single().expect("valid"),
+            leap_second,
+        ];
+        for time in edges {
+            assert_eq!(timestamp(time), chrono_writes(time));
+        }
+    }
 }
