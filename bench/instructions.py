@@ -58,8 +58,7 @@ def fresh_clone(pg: "bench.Postgres") -> None:
     templates = pg.query(f"SELECT datname FROM pg_database WHERE datname LIKE '{bench.TEMPLATE_PREFIX}%'")
     if len(templates) != 1:
         bench.fail(f"expected one seeded template database, found {len(templates)}: run `just bench` first")
-    pg.query(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    pg.query(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{templates[0][0]}" STRATEGY FILE_COPY')
+    bench.clone_database(pg, templates[0][0], DATABASE)
 
 
 def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str) -> int:

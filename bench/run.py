@@ -305,6 +305,14 @@ def folio_env(args: argparse.Namespace, database_url: str, secret: str) -> dict:
     return env
 
 
+def clone_database(pg: Postgres, template: str, name: str) -> None:
+    """`name` made afresh as a copy of `template`."""
+    pg.query(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    version = int(pg.scalar("SHOW server_version_num") or "0")
+    strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
+    pg.query(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+
+
 def prepare_dataset(args: argparse.Namespace, pg: Postgres, folio: Path) -> dict:
     """The seeded template database (made if missing), cloned into BENCH_DB."""
     fp = fingerprint(args)
@@ -332,10 +340,7 @@ def prepare_dataset(args: argparse.Namespace, pg: Postgres, folio: Path) -> dict
         seeded_now = True
     match = re.search(r"seeded in ([0-9.]+) s on (\S+)", comment or "")
     log(f"cloning {template} into {BENCH_DB}")
-    pg.query(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    version = int(pg.scalar("SHOW server_version_num") or "0")
-    strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
-    pg.query(f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{template}"{strategy}')
+    clone_database(pg, template, BENCH_DB)
     return {
         "plan": seed_plan(args),
         "fingerprint": fp,

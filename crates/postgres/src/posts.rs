@@ -40,7 +40,7 @@ use crate::error::{invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
 use crate::profiles::{AuthorRow, count};
 use crate::schema::{favorites, follows, post_total, posts, tag_counts, users};
-use crate::sql::{Fixed, FixedWithBind, Rendered, fixed, fixed_with_bind, next_piece};
+use crate::sql::{Fixed, FixedWithBind, Rendered, fixed, fixed_with_bind, next_piece, rendered_once};
 use folio_domain::events::NewEvent;
 
 /// The unique constraint on `posts.slug` (deleted posts included).
@@ -149,19 +149,13 @@ type PostsAndAuthors = diesel::dsl::InnerJoinQuerySource<posts::table, users::ta
 /// The anonymous reader's columns bind nothing, so their text is rendered
 /// once per process and replayed (see [`Rendered`]).
 fn summary_columns(reader: Option<UserId>) -> SummaryColumns {
-    static ANONYMOUS: OnceLock<Option<String>> = OnceLock::new();
+    static ANONYMOUS: OnceLock<Result<Rendered, String>> = OnceLock::new();
     let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
     let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
     match reader {
         None => {
             let columns = (summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"));
-            let text = ANONYMOUS.get_or_init(|| {
-                let rendered = Rendered::of(&columns).ok()?;
-                let mut pieces = rendered.pieces();
-                let text = pieces.next()?.to_owned();
-                pieces.next().is_none().then_some(text)
-            });
-            match text {
+            match rendered_once(&ANONYMOUS, || Rendered::of(&columns)).ok().and_then(Rendered::without_binds) {
                 Some(text) => Box::new(fixed::<SummarySqlType>(text)),
                 None => Box::new(columns),
             }
@@ -220,12 +214,11 @@ fn post_by_slug_dsl(slug: &str, reader: Option<UserId>) -> impl QueryFragment<Pg
 struct PostBySlug<'a> {
     slug: &'a str,
     reader: Option<Uuid>,
-    limit: i64,
 }
 
 impl<'a> PostBySlug<'a> {
     fn new(slug: &'a str, reader: Option<UserId>) -> Self {
-        Self { slug, reader: reader.map(|reader| reader.as_uuid()), limit: 1 }
+        Self { slug, reader: reader.map(|reader| reader.as_uuid()) }
     }
 }
 
@@ -237,13 +230,10 @@ impl QueryFragment<Pg> for PostBySlug<'_> {
             None => (&ANONYMOUS, None),
             Some(ref reader) => (&READER, Some(reader)),
         };
-        let rendered = text
-            .get_or_init(|| {
-                let example = reader.map(|reader| UserId::new(*reader));
-                Rendered::of(&post_by_slug_dsl("", example)).map_err(|error| error.to_string())
-            })
-            .as_ref()
-            .map_err(|error| DieselError::QueryBuilderError(error.clone().into()))?;
+        let rendered = rendered_once(text, || {
+            let example = reader.map(|reader| UserId::new(*reader));
+            Rendered::of(&post_by_slug_dsl("", example))
+        })?;
         let mut pieces = rendered.pieces();
         out.push_sql(next_piece(&mut pieces)?);
         // The binds in the DSL's order: the reader twice in the select list
@@ -256,7 +246,7 @@ impl QueryFragment<Pg> for PostBySlug<'_> {
         }
         out.push_bind_param::<Text, _>(&self.slug)?;
         out.push_sql(next_piece(&mut pieces)?);
-        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_bind_param::<BigInt, _>(&1_i64)?;
         out.push_sql(next_piece(&mut pieces)?);
         Ok(())
     }

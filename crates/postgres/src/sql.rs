@@ -9,6 +9,7 @@
 //! safe. Values are always bound, never spliced into the text.
 
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, TypedExpressionType, ValidGrouping};
 use diesel::pg::Pg;
@@ -142,6 +143,24 @@ impl Rendered {
     pub(crate) fn pieces(&self) -> impl Iterator<Item = &str> {
         self.pieces.iter().map(String::as_str)
     }
+
+    /// The whole text, when it binds nothing.
+    pub(crate) fn without_binds(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+}
+
+/// The statement kept in `cell`, rendered by `render` on first use.
+pub(crate) fn rendered_once(
+    cell: &'static OnceLock<Result<Rendered, String>>,
+    render: impl FnOnce() -> QueryResult<Rendered>,
+) -> QueryResult<&'static Rendered> {
+    cell.get_or_init(|| render().map_err(|error| error.to_string()))
+        .as_ref()
+        .map_err(|error| diesel::result::Error::QueryBuilderError(error.clone().into()))
 }
 
 /// The piece `pieces` yields next, or an error when the replayed statement
