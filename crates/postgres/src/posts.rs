@@ -11,10 +11,11 @@
 //!
 //! The public list (published posts, no filter) never counts or skips posts:
 //! its total is the one row of `post_total`, and a page starts in the day
-//! where the running count of newer posts (`post_days`) passes the page's
-//! offset, so page 2,000 costs what page 1 does (see
-//! `00000000000003_list_counts`). A list filtered by one
-//! tag reads its total from `tag_counts`; other filters count their matches.
+//! where the count of newer posts (from `post_days`) passes the page's
+//! offset, found by one index descent, so page 2,000 costs what page 1 does
+//! (see `00000000000003_list_counts` and `00000000000009_post_days_older`).
+//! A list filtered by one tag reads its total from `tag_counts`; other
+//! filters count their matches.
 //! Every statement is prepared once per connection (see [`crate::sql`]).
 
 use std::sync::OnceLock;
@@ -548,11 +549,13 @@ fn matching(selection: &Selection<'_>) -> diesel::dsl::IntoBoxed<'static, PostsW
 /// One page of every published post, newest first: the public list without
 /// a count or a scan of the newer posts.
 ///
-/// `post_days` gives, day by day from the newest, the running number of
-/// published posts; the page starts in the first day whose running number
-/// passes the offset, `before` posts lie in newer days, so the page is the
-/// posts published before the end of that day, skipping `offset - before` of
-/// them (fewer than one day's posts). The page's rows come straight from the
+/// `post_days` gives, per day, its number of published posts and the number
+/// in all older days (`older`). The page starts in the newest day that has
+/// fewer than `total - offset` older posts: its posts and the newer ones pass
+/// the offset. That day is one descent of `post_days_older_idx`, however deep
+/// the page. `before` posts lie in newer days, so the page is the posts
+/// published before the end of that day, skipping `offset - before` of them
+/// (fewer than one day's posts). The page's rows come straight from the
 /// partial index's heap fetches, under the name `posts` so the columns read as
 /// usual; joining ids from an index-only scan back to `posts` by primary key
 /// cost a third more per page (first and deep pages alike), as each row then
@@ -574,14 +577,12 @@ impl<S: QueryFragment<Pg>> QueryFragment<Pg> for LatestPage<S> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH start AS (\
-                SELECT day, running - posts AS before FROM (\
-                    SELECT day, posts, sum(posts) OVER (ORDER BY day DESC ROWS UNBOUNDED PRECEDING) AS running \
-                    FROM post_days\
-                ) AS days WHERE running > ",
+                SELECT day, (SELECT posts FROM post_total) - older - posts AS before FROM post_days \
+                WHERE older < (SELECT posts FROM post_total) - ",
         );
         out.push_bind_param::<BigInt, _>(&self.offset)?;
         out.push_sql(
-            " ORDER BY day DESC LIMIT 1) \
+            " ORDER BY older DESC, day DESC LIMIT 1) \
             SELECT ",
         );
         self.columns.walk_ast(out.reborrow())?;

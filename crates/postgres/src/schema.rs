@@ -101,6 +101,8 @@ diesel::table! {
     post_days (day) {
         day -> Integer,
         posts -> Integer,
+        /// Published, live posts of all earlier days (`00000000000009_post_days_older`).
+        older -> BigInt,
     }
 }
 

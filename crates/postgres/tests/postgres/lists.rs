@@ -63,20 +63,15 @@ async fn posts_over_several_days(posts: &PgPostRepository, author: UserId, prefi
     expected
 }
 
-#[tokio::test]
-async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published_posts_would_give() {
-    let db = TestDatabase::create().await;
-    let posts = PgPostRepository::new(db.pool());
-    let alice = create_user(&db, "alice").await;
-    let reader = create_user(&db, "reader").await;
-    let all = in_list_order(posts_over_several_days(&posts, alice, "Post").await);
+/// Checks every page of the public list, at several page sizes and for
+/// an anonymous and a signed-in reader, against `all` (in list order).
+async fn assert_every_page(posts: &PgPostRepository, all: &[String], reader: UserId, limits: &[u32]) {
     let total = all.len() as u64;
-
-    for limit in [1, 2, 3, 7, 15, 100] {
+    for &limit in limits {
         for number in 1..=(all.len() as u32 / limit + 2) {
             for who in [None, Some(reader)] {
                 let query = PostQuery { page: page(number, limit), ..published(who) };
-                let (slugs, counted) = listed(&posts, &query).await;
+                let (slugs, counted) = listed(posts, &query).await;
                 let from = ((number - 1) * limit) as usize;
                 let want: Vec<String> = all.iter().skip(from).take(limit as usize).cloned().collect();
                 assert_eq!(slugs, want, "page {number} of {limit}, reader {who:?}");
@@ -84,6 +79,27 @@ async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published
             }
         }
     }
+}
+
+/// Days of `post_days` whose count, or count of older posts, is not what
+/// counting the posts gives (days left with no posts may stay, at zero).
+const DAYS_OFF_BY_COUNTING: &str = "SELECT count(*) AS n FROM (\
+       SELECT folio_post_day(published_at) AS day, count(*)::integer AS posts FROM posts \
+       WHERE status = 'published' AND deleted_at IS NULL GROUP BY 1) AS truth \
+     FULL JOIN post_days USING (day) \
+     WHERE coalesce(truth.posts, 0) <> coalesce(post_days.posts, 0) \
+        OR post_days.older <> (SELECT coalesce(sum(e.posts), 0) FROM post_days e WHERE e.day < post_days.day)";
+
+#[tokio::test]
+async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published_posts_would_give() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let reader = create_user(&db, "reader").await;
+    let all = in_list_order(posts_over_several_days(&posts, alice, "Post").await);
+    assert_eq!(db.number(DAYS_OFF_BY_COUNTING).await, 0);
+
+    assert_every_page(&posts, &all, reader, &[1, 2, 3, 7, 15, 100]).await;
 
     // The RealWorld surface pages by raw offsets, which need not fall on a page boundary.
     for offset in [0, 1, 4, 5, 6, 12, 16, 17, 40] {
@@ -139,6 +155,87 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
     assert_eq!(totals(&posts).await, (1, 1, vec![usage("rust", 1), usage("zig", 1)]), "deleting uncounts");
     let (slugs, _) = listed(&posts, &published(None)).await;
     assert_eq!(slugs, ["draft"], "the list agrees with its total");
+}
+
+#[tokio::test]
+async fn pages_stay_exact_when_posts_of_older_days_come_and_go() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let reader = create_user(&db, "reader").await;
+    let midnight = DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").expect("a time").with_timezone(&Utc);
+    let at = |day: i64, hour: i64| midnight + TimeDelta::days(day) + TimeDelta::hours(hour);
+    let mut expected = Vec::new();
+    let mut publish = async |title: String, when: DateTime<Utc>| {
+        let post = new_post(alice, &title, PostStatus::Published, when);
+        posts.create(&post, &[]).await.expect("created");
+        expected.push(Expected { slug: post.slug.as_str().to_owned(), published_at: when, id: post.id });
+        post.id
+    };
+
+    // Newest day first: every later post lands in a day older than all before it.
+    let mut ids = Vec::new();
+    for day in [8, 6, 5, 3, 0] {
+        for hour in [2, 9, 9] {
+            ids.push((day, publish(format!("Day {day} hour {hour} {}", ids.len()), at(day, hour)).await));
+        }
+    }
+    // And some between existing days.
+    for day in [7, 4, 1] {
+        ids.push((day, publish(format!("Between {day}"), at(day, 12)).await));
+    }
+    let check = async |expected: &[Expected], what: &str| {
+        assert_eq!(db.number(DAYS_OFF_BY_COUNTING).await, 0, "post_days after {what}");
+        assert_every_page(&posts, &in_list_order(expected.to_vec()), reader, &[1, 2, 4]).await;
+    };
+    check(&expected, "publishing into older days").await;
+
+    // A draft published at an old time, and then every post of one day deleted.
+    let draft = new_post(alice, "Late draft", PostStatus::Draft, at(2, 5));
+    posts.create(&draft, &[]).await.expect("created");
+    posts.publish(draft.id, at(2, 5), &[]).await.expect("published");
+    expected.push(Expected { slug: draft.slug.as_str().to_owned(), published_at: at(2, 5), id: draft.id });
+    check(&expected, "publishing a draft into an older day").await;
+
+    for (_, id) in ids.iter().filter(|(day, _)| *day == 5) {
+        posts.delete(*id, now(), &[]).await.expect("deleted");
+    }
+    expected.retain(|post| !ids.iter().any(|(day, id)| *day == 5 && *id == post.id));
+    check(&expected, "emptying a day").await;
+
+    let oldest = ids.iter().find(|(day, _)| *day == 0).expect("a post of day 0").1;
+    posts.delete(oldest, now(), &[]).await.expect("deleted");
+    expected.retain(|post| post.id != oldest);
+    check(&expected, "deleting from the oldest day").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_on_different_days_keep_the_counts_of_older_posts_exact() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let midnight = DateTime::parse_from_rfc3339("2025-06-01T00:00:00Z").expect("a time").with_timezone(&Utc);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for number in 0..24_i64 {
+        let posts = posts.clone();
+        tasks.spawn(async move {
+            // Days in a scrambled order, so writers restate overlapping ranges of days.
+            let at = midnight + TimeDelta::days((number * 7) % 24) + TimeDelta::hours(number % 5);
+            let post = new_post(alice, &format!("Race {number}"), PostStatus::Published, at);
+            posts.create(&post, &[]).await.expect("created");
+            if number % 3 == 0 {
+                posts.delete(post.id, now(), &[]).await.expect("deleted");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("the task ran to completion");
+    }
+
+    assert_eq!(db.number(DAYS_OFF_BY_COUNTING).await, 0);
+    let listed = posts.list(&PostQuery { page: page(1, 100), ..published(None) }).await.expect("listed");
+    assert_eq!((listed.items.len(), listed.total), (16, 16));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

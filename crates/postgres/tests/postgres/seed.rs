@@ -87,6 +87,8 @@ async fn seeding_loads_the_plan_with_every_count_and_constraint_in_place() {
         "SELECT count(*) AS n FROM (SELECT folio_post_day(published_at) AS day, count(*)::integer AS posts FROM posts \
            WHERE status = 'published' AND deleted_at IS NULL GROUP BY 1) AS truth \
            FULL JOIN post_days USING (day) WHERE truth.posts IS DISTINCT FROM post_days.posts",
+        "SELECT count(*) AS n FROM post_days d WHERE older <> \
+           (SELECT coalesce(sum(posts), 0) FROM post_days e WHERE e.day < d.day)",
         "SELECT count(*) AS n FROM (SELECT tag, count(*) AS posts FROM posts CROSS JOIN LATERAL unnest(tags) AS tag \
            WHERE status = 'published' AND deleted_at IS NULL GROUP BY 1) AS truth \
            FULL JOIN tag_counts USING (tag) WHERE truth.posts IS DISTINCT FROM tag_counts.posts",
