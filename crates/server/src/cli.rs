@@ -4,6 +4,7 @@ use std::io::{BufRead as _, Write as _};
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use folio_auth::BcryptHasher;
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::{RegisterError, Registration};
 use folio_domain::credentials::Password;
@@ -109,7 +110,7 @@ async fn create_admin(settings: &Settings, email: &str, username: &str) -> anyho
     };
     prepare_database(settings).await?;
     let limiter = build_limiter(settings).await?;
-    let (accounts, _pool) = build_accounts(settings, &limiter)?;
+    let (accounts, _pool) = build_accounts(settings, &limiter, BcryptHasher::new(settings.auth.bcrypt_cost)?)?;
     let registration = Registration { email, username, password, display_name: None };
     let user = match accounts.create_account(registration, Role::Admin).await {
         Ok(user) => user,

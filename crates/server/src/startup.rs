@@ -164,18 +164,22 @@ pub async fn build_limiter(settings: &Settings) -> anyhow::Result<Limiter> {
     })
 }
 
-/// Builds the pool and the account services (with the lockout counted by `limiter`).
+/// Builds the pool and the account services (with the lockout counted by
+/// `limiter`), hashing with `hasher`.
 ///
 /// # Errors
-/// When the pool or the password hasher cannot be built.
-pub fn build_accounts(settings: &Settings, limiter: &Limiter) -> anyhow::Result<(AccountServices, PgPool)> {
+/// When the pool cannot be built.
+pub fn build_accounts(
+    settings: &Settings,
+    limiter: &Limiter,
+    hasher: BcryptHasher,
+) -> anyhow::Result<(AccountServices, PgPool)> {
     // One shard of the pool per HTTP worker, as many as actix starts.
     let workers = match settings.server.workers {
         0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
     let pool = folio_postgres::build_sharded_pool(&settings.database.pool(), workers)?;
-    let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)?;
     let tokens = JwtIssuer::new(&settings.auth.jwt(settings.jwt_secret()));
     let accounts = Accounts::new(
         PgUserRepository::new(pool.clone()),
@@ -198,16 +202,20 @@ fn mail_policy(settings: &Settings) -> anyhow::Result<MailPolicy> {
     Ok(MailPolicy::new(settings.mail.base_url()?))
 }
 
-/// The e-mail verification and password reset services.
+/// The e-mail verification and password reset services, hashing with `hasher`.
 ///
 /// # Errors
-/// When the mail settings or the password hasher are invalid.
-pub fn build_account_mail(settings: &Settings, pool: &PgPool) -> anyhow::Result<AccountMailServices> {
+/// When the mail settings are invalid.
+pub fn build_account_mail(
+    settings: &Settings,
+    pool: &PgPool,
+    hasher: BcryptHasher,
+) -> anyhow::Result<AccountMailServices> {
     Ok(AccountMail::new(
         PgUserRepository::new(pool.clone()),
         PgAccountTokenRepository::new(pool.clone()),
         account_token_keys(settings),
-        BcryptHasher::new(settings.auth.bcrypt_cost)?,
+        hasher,
         SystemClock,
         UuidV7Generator,
         mail_policy(settings)?,
@@ -370,7 +378,9 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         prepare_database(settings).await?;
         let limiter = build_limiter(settings).await?;
-        let (accounts, pool) = build_accounts(settings, &limiter)?;
+        // One hasher, so log-ins and password resets share its threads.
+        let hasher = BcryptHasher::new(settings.auth.bcrypt_cost)?;
+        let (accounts, pool) = build_accounts(settings, &limiter, hasher.clone())?;
         let content = Content::new(
             PgProfileRepository::new(pool.clone()),
             PgPostRepository::new(pool.clone()),
@@ -379,7 +389,7 @@ impl Application {
             UuidV7Generator,
         );
         let jobs = JobAdmin::new(PgJobStore::new(pool.clone(), settings.jobs.max_attempts), SystemClock);
-        let account_mail = build_account_mail(settings, &pool)?;
+        let account_mail = build_account_mail(settings, &pool, hasher)?;
         let webhooks = build_webhooks(settings, &pool);
         let services = web::Data::new(AppServices {
             accounts,
