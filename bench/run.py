@@ -199,7 +199,22 @@ def machine() -> dict:
         "memory_gib": round(memory_gib, 1),
         "kernel": platform.release(),
         "os": distro(),
+        "sched_autogroup": sched_autogroup(),
     }
+
+
+def sched_autogroup() -> str:
+    """Whether the kernel shares CPU between sessions before threads ("on", "off", "absent").
+
+    With it on, PostgreSQL (its own session) and the processes of this run
+    (another) get equal halves of a busy machine whatever the threads'
+    priorities, and scenario 8's reads stall for hundreds of milliseconds,
+    the probe's too (README, "Performance").
+    """
+    try:
+        return "on" if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1" else "off"
+    except OSError:
+        return "absent"
 
 
 def distro() -> str:
@@ -765,7 +780,8 @@ def to_markdown(d: dict) -> str:
         f"Date: {d['date']} · command: `{d['command']}` · commit {d['git']['commit']}"
         + (" (with uncommitted changes)" if d["git"]["dirty"] else ""),
         f"Machine: {m['cores']} vCPU {m['cpu']}, {m['memory_gib']} GiB RAM, {m['os']}, "
-        f"{(d['postgres'] or '').split(' on ')[0]} (stock settings); server, database and wrk share the cores.",
+        f"{(d['postgres'] or '').split(' on ')[0]} (stock settings); server, database and wrk share the cores; "
+        f"kernel {m['kernel']}, scheduler autogroup {m.get('sched_autogroup', 'unknown')}.",
         f"Other work on the machine: {describe_load(d['machine_before'])} before the run, "
         f"{describe_load(d['machine_after'])} after it.",
         f"Dataset: {d['dataset']['plan']} (seeded in {d['dataset']['seed_seconds']} s). "
