@@ -150,7 +150,7 @@ impl Username {
     /// # Errors
     /// [`UsernameError`] says what is wrong.
     pub fn parse(raw: &str) -> Result<Self, UsernameError> {
-        let name = raw.trim().to_lowercase();
+        let name = lowercase(raw.trim());
         if name.is_empty() {
             return Err(UsernameError::Blank);
         }
@@ -210,22 +210,70 @@ pub(crate) fn exceeds(text: &str, max: usize) -> bool {
     text.len() > max && text.chars().count() > max
 }
 
+/// `text` lower-cased; ASCII text (nearly every handle and tag) without
+/// Unicode case mapping.
+pub(crate) fn lowercase(text: &str) -> String {
+    if text.is_ascii() { text.to_ascii_lowercase() } else { text.to_lowercase() }
+}
+
 /// Trims `raw` and checks it is not blank, at most `max` characters, and free
 /// of control characters (line breaks and tabs allowed when `multiline`).
 pub(crate) fn parse_text(raw: &str, max: usize, multiline: bool) -> Result<String, TextError> {
     let text = raw.trim();
+    check_text(text, max, multiline)?;
+    Ok(text.to_owned())
+}
+
+/// [`parse_text`] of a string it takes ownership of: text that needs no
+/// trimming (all stored text) is kept, not copied.
+pub(crate) fn parse_owned_text(raw: String, max: usize, multiline: bool) -> Result<String, TextError> {
+    let text = raw.trim();
+    check_text(text, max, multiline)?;
+    Ok(if text.len() == raw.len() { raw } else { text.to_owned() })
+}
+
+fn check_text(text: &str, max: usize, multiline: bool) -> Result<(), TextError> {
     if text.is_empty() {
         return Err(TextError::Blank);
     }
     if exceeds(text, max) {
         return Err(TextError::TooLong { max });
     }
-    let forbidden = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
-    if text.chars().any(forbidden) {
+    if has_control_character(text, multiline) {
         return Err(TextError::ControlCharacter);
     }
-    Ok(text.to_owned())
+    Ok(())
 }
+
+/// Whether `text` holds a control character, line breaks and tabs aside
+/// when `multiline`. Every stored title, description and bio is checked
+/// again on every read, so ASCII text, the common case, is scanned as bytes
+/// without stopping early, which the compiler turns into a vector loop.
+fn has_control_character(text: &str, multiline: bool) -> bool {
+    let allowed = |byte: u8| multiline & ((byte == b'\n') | (byte == b'\r') | (byte == b'\t'));
+    let (non_ascii, control) = text.bytes().fold((false, false), |(non_ascii, control), byte| {
+        (non_ascii | (byte >= 0x80), control | (((byte < 0x20) | (byte == 0x7f)) & !allowed(byte)))
+    });
+    if !non_ascii {
+        return control;
+    }
+    text.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
+/// `TryFrom<String>` for text values checked by [`parse_owned_text`]: the
+/// same checks as their `parse`, keeping the string when it needs no trimming.
+macro_rules! text_try_from_string {
+    ($name:ty, $multiline:expr) => {
+        impl TryFrom<String> for $name {
+            type Error = TextError;
+
+            fn try_from(raw: String) -> Result<Self, TextError> {
+                $crate::user::parse_owned_text(raw, Self::MAX_LEN, $multiline).map(Self)
+            }
+        }
+    };
+}
+pub(crate) use text_try_from_string;
 
 /// The name shown next to a user's content: 1 to 64 characters, one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,6 +297,8 @@ impl DisplayName {
     }
 }
 
+text_try_from_string!(DisplayName, false);
+
 /// A short self-description: 1 to 1000 characters, line breaks allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bio(String);
@@ -270,6 +320,8 @@ impl Bio {
         &self.0
     }
 }
+
+text_try_from_string!(Bio, true);
 
 /// An absolute `http` or `https` URL of an avatar image, at most 2048 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,7 +371,13 @@ impl ImageUrl {
             url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or(ImageUrlError::Invalid)?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let host_ok = !host.is_empty() && !host.starts_with(':') && !host.contains('@');
-        let chars_ok = !url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'));
+        let refused = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"');
+        // In ASCII, white space and control characters are the bytes up to a space, and DEL.
+        let chars_ok = if url.is_ascii() {
+            !url.bytes().any(|b| b <= b' ' || b == 0x7f || matches!(b, b'<' | b'>' | b'"'))
+        } else {
+            !url.chars().any(refused)
+        };
         if host_ok && chars_ok { Ok(Self(url.to_owned())) } else { Err(ImageUrlError::Invalid) }
     }
 
@@ -524,6 +582,84 @@ into_string!(Email, Username, DisplayName, Bio, ImageUrl);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::values::{Description, Title};
+
+    /// Texts on both sides of every check: trimming, blank, length in
+    /// characters (multi-byte ones included), ASCII and non-ASCII control
+    /// characters, line breaks and tabs.
+    fn texts() -> Vec<String> {
+        let mut texts: Vec<String> = [
+            "Plain",
+            "  padded\t",
+            "",
+            " \n ",
+            "bell\u{7}",
+            "del\u{7f}",
+            "line\nbreak",
+            "tab\there",
+            "cr\rlf",
+            "é accent",
+            "next line\u{85}é",
+            "zero width\u{200b}",
+            "\u{9f}",
+            "quote \" and \\",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+        for length in [63, 64, 65, 999, 1000, 1001] {
+            texts.push("x".repeat(length));
+            texts.push("é".repeat(length));
+        }
+        texts
+    }
+
+    #[test]
+    fn text_values_from_owned_strings_pass_the_checks_of_parse_and_keep_the_result() {
+        for text in texts() {
+            assert_eq!(
+                DisplayName::try_from(text.clone()).map(String::from),
+                DisplayName::parse(&text).map(String::from),
+                "{text:?}"
+            );
+            assert_eq!(Bio::try_from(text.clone()).map(String::from), Bio::parse(&text).map(String::from), "{text:?}");
+            assert_eq!(Title::try_from(text.clone()).map(String::from), Title::parse(&text).map(String::from));
+            assert_eq!(
+                Description::try_from(text.clone()).map(String::from),
+                Description::parse(&text).map(String::from)
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_in_ascii_and_beyond() {
+        for text in texts() {
+            for multiline in [false, true] {
+                let by_char = text.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+                assert_eq!(has_control_character(&text, multiline), by_char, "{text:?}, multiline {multiline}");
+            }
+        }
+        assert!(has_control_character("del\u{7f}", true));
+        assert!(!has_control_character("two\nlines", true));
+        assert!(has_control_character("two\nlines", false));
+    }
+
+    #[test]
+    fn usernames_and_image_urls_are_checked_alike_in_ascii_and_beyond() {
+        assert_eq!(Username::parse(" Alice_B ").map(String::from), Ok("alice_b".to_owned()));
+        assert_eq!(Username::parse("ÀLICE"), Err(UsernameError::InvalidCharacter));
+        for url in ["https://a.example/x.png", "https://a.example/é.png"] {
+            assert!(ImageUrl::parse(url).is_ok(), "{url}");
+        }
+        for url in [
+            "https://a.example/x y.png",
+            "https://a.example/\u{7f}",
+            "https://a.example/\u{a0}é",
+            "https://a.example/<",
+        ] {
+            assert_eq!(ImageUrl::parse(url), Err(ImageUrlError::Invalid), "{url}");
+        }
+    }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {

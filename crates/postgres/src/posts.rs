@@ -93,8 +93,8 @@ impl SummaryRow {
         Ok(PostSummary {
             id: PostId::new(self.id),
             slug: Slug::parse(&self.slug).map_err(invalid_stored("posts.slug"))?,
-            title: Title::parse(&self.title).map_err(invalid_stored("posts.title"))?,
-            description: Description::parse(&self.description).map_err(invalid_stored("posts.description"))?,
+            title: Title::try_from(self.title).map_err(invalid_stored("posts.title"))?,
+            description: Description::try_from(self.description).map_err(invalid_stored("posts.description"))?,
             tags: TagList::parse(&self.tags).map_err(invalid_stored("posts.tags"))?,
             status: PostStatus::parse(&self.status).map_err(invalid_stored("posts.status"))?,
             author: author.into_author(following)?,

@@ -86,11 +86,10 @@ impl UserRow {
             username: Username::parse(&self.username).map_err(invalid_stored("users.username"))?,
             display_name: self
                 .display_name
-                .as_deref()
-                .map(DisplayName::parse)
+                .map(DisplayName::try_from)
                 .transpose()
                 .map_err(invalid_stored("users.display_name"))?,
-            bio: self.bio.as_deref().map(Bio::parse).transpose().map_err(invalid_stored("users.bio"))?,
+            bio: self.bio.map(Bio::try_from).transpose().map_err(invalid_stored("users.bio"))?,
             image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(invalid_stored("users.image"))?,
             role: Role::parse(&self.role).map_err(invalid_stored("users.role"))?,
             status: AccountStatus::parse(&self.status).map_err(invalid_stored("users.status"))?,

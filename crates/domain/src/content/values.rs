@@ -5,7 +5,7 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::error::FieldProblem;
-use crate::user::{TextError, exceeds, parse_text};
+use crate::user::{TextError, exceeds, lowercase, parse_text, text_try_from_string};
 
 /// A post's identifier (UUID v7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,6 +187,8 @@ macro_rules! text_value {
                 &self.0
             }
         }
+
+        text_try_from_string!($name, $multiline);
     };
 }
 
@@ -285,7 +287,7 @@ impl Tag {
     /// # Errors
     /// [`TagError`] says what is wrong.
     pub fn parse(raw: &str) -> Result<Self, TagError> {
-        let tag = raw.trim().to_lowercase();
+        let tag = lowercase(raw.trim());
         if tag.is_empty() {
             return Err(TagError::Blank);
         }
