@@ -88,6 +88,13 @@ def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str)
     if not dumps:
         bench.fail("callgrind wrote no dump")
     totals = subprocess.run(["callgrind_annotate", dumps[-1]], capture_output=True, text=True, check=True).stdout
+    if args.top:
+        inclusive = subprocess.run(["callgrind_annotate", "--inclusive=yes", dumps[-1]],
+                                   capture_output=True, text=True, check=True).stdout
+        functions = [line for line in inclusive.splitlines() if "(" in line and ":" in line and "%)" in line]
+        print(f"--- {path}: the {args.top} functions with the most instructions, callees included")
+        for line in functions[:args.top]:
+            print("   " + line[:200])
     for line in totals.splitlines():
         if "PROGRAM TOTALS" in line:
             return int(line.split()[0].replace(",", "")) // args.requests
@@ -102,6 +109,8 @@ def main() -> None:
     parser.add_argument("--binary", type=Path, default=ROOT / "target" / "release" / "folio")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--port", type=int, default=18081)
+    parser.add_argument("--top", type=int, default=0,
+                        help="also list the N functions with the most instructions, callees included")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "callgrind_annotate"):
         if not shutil.which(tool):
