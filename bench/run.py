@@ -501,6 +501,7 @@ class Wrk:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own session, like the servers (see where they start)
         )
 
     @staticmethod
@@ -599,14 +600,18 @@ def main() -> None:
                 fail(f"something already listens on 127.0.0.1:{port}; stop it or pass --port/--probe-port")
     secret = secrets.token_hex(32)
     server_log = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL
+    # Servers run in sessions of their own, as a service manager starts them.
+    # Where the kernel's scheduler autogroup is on (README, "Performance"),
+    # it shares a busy machine between sessions first, so this keeps the
+    # server's threads from competing inside one group with wrk's.
     server = subprocess.Popen([str(folio), "serve"], env=folio_env(args, pg.url(BENCH_DB), secret),
-                              stdout=server_log, stderr=server_log)
+                              stdout=server_log, stderr=server_log, start_new_session=True)
     probe_env = dict(os.environ)
     # The probe's table goes into the throw-away benchmark database, not into
     # the server's `postgres` database.
     probe_env.update({"PROBE_ADDR": f"127.0.0.1:{args.probe_port}", "PROBE_DATABASE_URL": pg.keywords(BENCH_DB)})
     probe_process = subprocess.Popen([str(probe)], env=probe_env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
 
     def stop() -> None:
         for process in (server, probe_process):

@@ -8,13 +8,15 @@
 //! has gone by its turn is not hashed. Every clone of a hasher shares its
 //! threads, so the server builds one for all its services.
 //!
-//! Not tokio's blocking pool: its threads run at the priority of request
-//! handling. The hashing threads run at nice 10, so a storm of log-ins takes
-//! the CPU that requests leave rather than the reverse. On a 2-core machine
+//! The hashing threads run at nice 10, so a storm of log-ins takes the CPU
+//! that requests leave rather than the reverse. On a 2-core machine
 //! (`just bench`, scenario 8, kernel autogroup off) reads during 32 clients'
-//! log-ins held 20,000 req/s with the thread at nice 10 and 15,600–18,200
-//! at nice 0, with p99 1.3× instead of 1.5–1.75× their value without
-//! log-ins.
+//! log-ins kept about 20,000 req/s with the thread at nice 10 and
+//! 15,600–18,200 at nice 0, with p99 1.3× instead of 1.5–1.75× their value
+//! without log-ins (one run each). They are threads of their own, not
+//! tokio's blocking pool, because a thread cannot raise its priority back
+//! without privilege: a pool thread lowered for a hash would stay low for
+//! whatever blocking work it ran next.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
