@@ -49,11 +49,11 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
 }
 
-/// The hashing threads' priority: on Linux `thread_priority` maps 23 of its
-/// 0–99 scale to nice 10, a tenth of the CPU share of a request handler
-/// (nice 0) when both want the same core, and the whole core when nothing
-/// else does.
-const HASHING_PRIORITY: u8 = 23;
+/// The hashing threads' priority: on Linux `thread_priority` maps 22 of its
+/// 0–99 scale to nice 10 (a test checks it), a tenth of the CPU share of a
+/// request handler (nice 0) when both want the same core, and the whole core
+/// when nothing else does.
+const HASHING_PRIORITY: u8 = 22;
 
 impl BcryptHasher {
     /// A hasher at `cost` (4 to 31; 12 in production), with its hashing
@@ -249,6 +249,15 @@ mod tests {
         let hasher = BcryptHasher::new(4).expect("cost 4 is valid");
         let name = hasher.hashing(|| std::thread::current().name().map(str::to_owned)).await.expect("ran");
         assert!(name.is_some_and(|name| name.starts_with("folio-hash-")), "not on the caller's thread");
+        #[cfg(target_os = "linux")]
+        {
+            let stat = hasher.hashing(|| std::fs::read_to_string("/proc/thread-self/stat")).await.expect("ran");
+            let stat = stat.expect("the thread's stat is readable");
+            // Fields after the command name: state is the third, nice the nineteenth.
+            let after_name = stat.rsplit_once(')').expect("a command name in parentheses").1;
+            let nice = after_name.split_whitespace().nth(16).expect("a nice field");
+            assert_eq!(nice, "10", "the hashing thread runs at nice 10");
+        }
 
         for _ in 0..=default_threads() {
             let failed = hasher.hashing(|| -> () { panic!("a hash that panics") }).await;
