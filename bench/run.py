@@ -206,8 +206,8 @@ def machine() -> dict:
 def sched_autogroup() -> str:
     """Whether the kernel shares CPU between sessions before threads ("on", "off", "absent").
 
-    With it on, PostgreSQL (its own session) and the processes of this run
-    (another) get equal halves of a busy machine whatever the threads'
+    With it on, PostgreSQL, each server and each wrk (every one in a session
+    of its own) get equal shares of a busy machine whatever their threads'
     priorities, and scenario 8's reads stall for hundreds of milliseconds,
     the probe's too (README, "Performance").
     """
