@@ -78,8 +78,6 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION IF EXISTS folio_lock_post_counts();
-DROP FUNCTION IF EXISTS folio_post_day_changes(timestamptz[], timestamptz[]);
-DROP FUNCTION IF EXISTS folio_shift_post_days(integer[], integer[]);
+DROP FUNCTION IF EXISTS folio_count_post_changes(timestamptz[], timestamptz[], text[], text[]);
 DROP INDEX IF EXISTS post_days_older_idx;
 ALTER TABLE post_days DROP COLUMN IF EXISTS older;

@@ -27,138 +27,96 @@ WHERE post_days.day = restated.day;
 -- read a day's count without visiting the table.
 CREATE INDEX post_days_older_idx ON post_days (older, day) INCLUDE (posts);
 
--- Adds signed counts per day (changed_days ascending and distinct, deltas
--- beside them) and restates `older` from the first changed day on. The
--- caller holds post_total's row lock.
-CREATE FUNCTION folio_shift_post_days(changed_days integer[], deltas integer[]) RETURNS void
+-- Applies one statement's change to every count, given the publication
+-- times and the tags of the published, live rows it adds (entering) and
+-- removes (leaving); each trigger below only gathers those from its
+-- transition tables. Rows that leave and enter unchanged (a favourite's
+-- favorites_count bump) cancel out: nothing is written or locked.
+CREATE FUNCTION folio_count_post_changes(entering timestamptz[], leaving timestamptz[],
+                                         entering_tags text[], leaving_tags text[]) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
-    first_day integer := changed_days[1];
+    changed_days integer[];
+    deltas integer[];
 BEGIN
-    IF first_day IS NULL THEN
-        RETURN;
-    END IF;
-    INSERT INTO post_days (day, posts)
-    SELECT change.day, change.delta FROM unnest(changed_days, deltas) AS change (day, delta) ORDER BY 1
-    ON CONFLICT (day) DO UPDATE SET posts = post_days.posts + excluded.posts;
-
-    -- Only rows whose count of older posts moved are written.
-    UPDATE post_days SET older = restated.older
-    FROM (SELECT days.day,
-                 base.older + coalesce(sum(days.posts) OVER (ORDER BY days.day
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS older
-          FROM post_days AS days,
-               (SELECT coalesce((SELECT before.older + before.posts FROM post_days AS before
-                                 WHERE before.day < first_day ORDER BY before.day DESC LIMIT 1), 0) AS older)
-                   AS base
-          WHERE days.day >= first_day) AS restated
-    WHERE post_days.day = restated.day AND post_days.older <> restated.older;
-END
-$$;
-
--- The day changes of a statement's new and old rows (published, live posts
--- only), as the two arrays folio_shift_post_days takes; both NULL when no
--- day changes.
-CREATE FUNCTION folio_post_day_changes(entering timestamptz[], leaving timestamptz[],
-                                       OUT changed_days integer[], OUT deltas integer[])
-    LANGUAGE sql STABLE AS $$
-    SELECT array_agg(day ORDER BY day), array_agg(delta ORDER BY day) FROM (
-        SELECT day, sum(delta)::integer AS delta FROM (
+    SELECT array_agg(per_day.day ORDER BY per_day.day), array_agg(per_day.delta ORDER BY per_day.day)
+    INTO changed_days, deltas
+    FROM (
+        SELECT changes.day, sum(changes.delta)::integer AS delta FROM (
             SELECT folio_post_day(at) AS day, 1 AS delta FROM unnest(entering) AS at
             UNION ALL
             SELECT folio_post_day(at), -1 FROM unnest(leaving) AS at
         ) AS changes
-        GROUP BY day HAVING sum(delta) <> 0
-    ) AS per_day
-$$;
+        GROUP BY changes.day HAVING sum(changes.delta) <> 0
+    ) AS per_day;
 
--- Serialises the writers of the counts (see the top of this file). Called
--- only by a statement that changes a count, so a favourite's
--- favorites_count bump still locks nothing.
-CREATE FUNCTION folio_lock_post_counts() RETURNS void LANGUAGE sql AS $$
-    SELECT 1 FROM post_total FOR UPDATE
+    IF changed_days IS NOT NULL THEN
+        -- Serialises the writers of the counts (see the top of this file).
+        PERFORM 1 FROM post_total FOR UPDATE;
+
+        INSERT INTO post_days (day, posts)
+        SELECT change.day, change.delta FROM unnest(changed_days, deltas) AS change (day, delta) ORDER BY 1
+        ON CONFLICT (day) DO UPDATE SET posts = post_days.posts + excluded.posts;
+
+        -- `older` from the first changed day on; only rows whose count of
+        -- older posts moved are written.
+        UPDATE post_days SET older = restated.older
+        FROM (SELECT days.day,
+                     base.older + coalesce(sum(days.posts) OVER (ORDER BY days.day
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS older
+              FROM post_days AS days,
+                   (SELECT coalesce((SELECT before.older + before.posts FROM post_days AS before
+                                     WHERE before.day < changed_days[1] ORDER BY before.day DESC LIMIT 1), 0)
+                       AS older) AS base
+              WHERE days.day >= changed_days[1]) AS restated
+        WHERE post_days.day = restated.day AND post_days.older <> restated.older;
+
+        UPDATE post_total SET posts = post_total.posts + cardinality(entering) - cardinality(leaving)
+        WHERE cardinality(entering) <> cardinality(leaving);
+    END IF;
+
+    -- Tags change without a day changing when a published post is retagged:
+    -- relative upserts, in key order, that need no lock of post_total.
+    INSERT INTO tag_counts (tag, posts)
+    SELECT changes.tag, sum(changes.delta) FROM (
+        SELECT tag, 1 AS delta FROM unnest(entering_tags) AS tag
+        UNION ALL
+        SELECT tag, -1 FROM unnest(leaving_tags) AS tag
+    ) AS changes
+    GROUP BY changes.tag HAVING sum(changes.delta) <> 0 ORDER BY changes.tag
+    ON CONFLICT (tag) DO UPDATE SET posts = tag_counts.posts + excluded.posts;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION folio_count_inserted_posts() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    changes record;
 BEGIN
-    SELECT * INTO changes FROM folio_post_day_changes(
-        ARRAY(SELECT published_at FROM new_rows WHERE status = 'published' AND deleted_at IS NULL), '{}');
-    IF changes.changed_days IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM folio_lock_post_counts();
-    PERFORM folio_shift_post_days(changes.changed_days, changes.deltas);
-
-    UPDATE post_total SET posts = post_total.posts + change.delta
-    FROM (SELECT count(*) AS delta FROM new_rows WHERE status = 'published' AND deleted_at IS NULL) AS change
-    WHERE change.delta <> 0;
-
-    INSERT INTO tag_counts (tag, posts)
-    SELECT tag, count(*) FROM new_rows CROSS JOIN LATERAL unnest(new_rows.tags) AS tag
-    WHERE status = 'published' AND deleted_at IS NULL
-    GROUP BY 1 ORDER BY 1
-    ON CONFLICT (tag) DO UPDATE SET posts = tag_counts.posts + excluded.posts;
+    PERFORM folio_count_post_changes(
+        ARRAY(SELECT published_at FROM new_rows WHERE status = 'published' AND deleted_at IS NULL), '{}',
+        ARRAY(SELECT tag FROM new_rows CROSS JOIN LATERAL unnest(new_rows.tags) AS tag
+              WHERE status = 'published' AND deleted_at IS NULL), '{}');
     RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION folio_count_deleted_posts() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    changes record;
 BEGIN
-    SELECT * INTO changes FROM folio_post_day_changes(
-        '{}', ARRAY(SELECT published_at FROM old_rows WHERE status = 'published' AND deleted_at IS NULL));
-    IF changes.changed_days IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM folio_lock_post_counts();
-    PERFORM folio_shift_post_days(changes.changed_days, changes.deltas);
-
-    UPDATE post_total SET posts = post_total.posts + change.delta
-    FROM (SELECT -count(*) AS delta FROM old_rows WHERE status = 'published' AND deleted_at IS NULL) AS change
-    WHERE change.delta <> 0;
-
-    INSERT INTO tag_counts (tag, posts)
-    SELECT tag, -count(*) FROM old_rows CROSS JOIN LATERAL unnest(old_rows.tags) AS tag
-    WHERE status = 'published' AND deleted_at IS NULL
-    GROUP BY 1 ORDER BY 1
-    ON CONFLICT (tag) DO UPDATE SET posts = tag_counts.posts + excluded.posts;
+    PERFORM folio_count_post_changes(
+        '{}', ARRAY(SELECT published_at FROM old_rows WHERE status = 'published' AND deleted_at IS NULL),
+        '{}', ARRAY(SELECT tag FROM old_rows CROSS JOIN LATERAL unnest(old_rows.tags) AS tag
+                    WHERE status = 'published' AND deleted_at IS NULL));
     RETURN NULL;
 END
 $$;
 
--- A post whose tags change while it stays published changes tag_counts
--- only: relative upserts that need no lock of post_total.
 CREATE OR REPLACE FUNCTION folio_count_updated_posts() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    changes record;
 BEGIN
-    SELECT * INTO changes FROM folio_post_day_changes(
+    PERFORM folio_count_post_changes(
         ARRAY(SELECT published_at FROM new_rows WHERE status = 'published' AND deleted_at IS NULL),
-        ARRAY(SELECT published_at FROM old_rows WHERE status = 'published' AND deleted_at IS NULL));
-    IF changes.changed_days IS NOT NULL THEN
-        PERFORM folio_lock_post_counts();
-        PERFORM folio_shift_post_days(changes.changed_days, changes.deltas);
-
-        UPDATE post_total SET posts = post_total.posts + change.delta
-        FROM (SELECT (SELECT count(*) FROM new_rows WHERE status = 'published' AND deleted_at IS NULL)
-                  - (SELECT count(*) FROM old_rows WHERE status = 'published' AND deleted_at IS NULL) AS delta)
-            AS change
-        WHERE change.delta <> 0;
-    END IF;
-
-    INSERT INTO tag_counts (tag, posts)
-    SELECT tag, sum(delta) FROM (
-        SELECT tag, 1 AS delta FROM new_rows CROSS JOIN LATERAL unnest(new_rows.tags) AS tag
-        WHERE status = 'published' AND deleted_at IS NULL
-        UNION ALL
-        SELECT tag, -1 FROM old_rows CROSS JOIN LATERAL unnest(old_rows.tags) AS tag
-        WHERE status = 'published' AND deleted_at IS NULL
-    ) AS changes
-    GROUP BY tag HAVING sum(delta) <> 0 ORDER BY tag
-    ON CONFLICT (tag) DO UPDATE SET posts = tag_counts.posts + excluded.posts;
+        ARRAY(SELECT published_at FROM old_rows WHERE status = 'published' AND deleted_at IS NULL),
+        ARRAY(SELECT tag FROM new_rows CROSS JOIN LATERAL unnest(new_rows.tags) AS tag
+              WHERE status = 'published' AND deleted_at IS NULL),
+        ARRAY(SELECT tag FROM old_rows CROSS JOIN LATERAL unnest(old_rows.tags) AS tag
+              WHERE status = 'published' AND deleted_at IS NULL));
     RETURN NULL;
 END
 $$;
