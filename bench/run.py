@@ -310,14 +310,33 @@ def folio_env(args: argparse.Namespace, database_url: str, secret: str) -> dict:
     # when the configuration knows it.
     if "[rate_limit]" in (ROOT / "config" / "default.toml").read_text():
         env["FOLIO__RATE_LIMIT__ENABLED"] = "false"
-    # Production requires an https link base and an SMTP relay. No relay runs
-    # here: the few notices the write scenario causes fail to connect and are
-    # retried in the background, as they would be during a relay outage.
+    # Production requires an https link base and an SMTP relay: the relay is
+    # bench/smtp_sink.py, which accepts the write scenario's comment notices.
     env.setdefault("FOLIO__MAIL__PUBLIC_BASE_URL", "https://folio.bench.invalid")
     env.setdefault("FOLIO__MAIL__SMTP__HOST", "127.0.0.1")
-    env.setdefault("FOLIO__MAIL__SMTP__PORT", "2525")
+    env.setdefault("FOLIO__MAIL__SMTP__PORT", str(args.smtp_port))
     env.setdefault("FOLIO__MAIL__SMTP__TLS", "none")
     return env
+
+
+def settle(pg: Postgres, limit_seconds: float = 300) -> dict:
+    """Waits until the background work that writes caused is done.
+
+    Each write stores an outbox event; the relay turns events into jobs (a
+    comment's notice mail) and the workers run them. Scenarios started while
+    that backlog drains would share the machine with it.
+    """
+    started = time.monotonic()
+    backlog = ("SELECT (SELECT count(*) FROM outbox_events WHERE handled_at IS NULL), "
+               "(SELECT count(*) FROM jobs WHERE state IN ('queued', 'running'))")
+    at_start = None
+    while True:
+        events, jobs = (int(count) for count in pg.query(backlog, BENCH_DB)[0])
+        at_start = at_start or {"events": events, "jobs": jobs}
+        waited = round(time.monotonic() - started, 1)
+        if (events == 0 and jobs == 0) or waited >= limit_seconds:
+            return {"backlog": at_start, "seconds": waited, "left": {"events": events, "jobs": jobs}}
+        time.sleep(0.5)
 
 
 def clone_database(pg: Postgres, template: str, name: str) -> None:
@@ -553,6 +572,7 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),
                         help="PostgreSQL server URL without a database")
     parser.add_argument("--port", type=int, default=18080, help="Folio's port during the run")
+    parser.add_argument("--smtp-port", type=int, default=2525, help="port of the mail relay (bench/smtp_sink.py)")
     parser.add_argument("--probe-port", type=int, default=18099)
     parser.add_argument("--probe-dir", default=os.environ.get("BENCH_PROBE_DIR", str(ROOT.parent / "shared" / "bench" / "limit-probe")))
     parser.add_argument("--probe-target-dir", default=os.environ.get("BENCH_PROBE_TARGET", str(ROOT / "target" / "limit-probe")),
@@ -594,7 +614,7 @@ def main() -> None:
     background = machine_state("before the run (other work on the machine skews the results)")
 
     # Servers.
-    for port in (args.port, args.probe_port):
+    for port in (args.port, args.probe_port, args.smtp_port):
         with socket.socket() as probe_socket:
             if probe_socket.connect_ex(("127.0.0.1", port)) == 0:
                 fail(f"something already listens on 127.0.0.1:{port}; stop it or pass --port/--probe-port")
@@ -604,6 +624,8 @@ def main() -> None:
     # Where the kernel's scheduler autogroup is on (README, "Performance"),
     # it shares a busy machine between sessions first, so this keeps the
     # server's threads from competing inside one group with wrk's.
+    sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "smtp_sink.py"), "--port", str(args.smtp_port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     server = subprocess.Popen([str(folio), "serve"], env=folio_env(args, pg.url(BENCH_DB), secret),
                               stdout=server_log, stderr=server_log, start_new_session=True)
     probe_env = dict(os.environ)
@@ -614,10 +636,10 @@ def main() -> None:
                                      stderr=subprocess.DEVNULL, start_new_session=True)
 
     def stop() -> None:
-        for process in (server, probe_process):
+        for process in (server, probe_process, sink):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (server, probe_process):
+        for process in (server, probe_process, sink):
             try:
                 process.wait(timeout=40)
             except subprocess.TimeoutExpired:
@@ -687,8 +709,12 @@ def main() -> None:
         if wanted("6"):
             measure("6", "GET /api/v1/posts?q={word}", base + "/", "get.lua", {"BENCH_PATH": "/api/v1/posts?q={q}"})
         if wanted("7"):
-            measure("7", "POST /api/v1/posts + POST .../comments", base + "/", "writes.lua",
-                    {"BENCH_TOKENS": tokens_for("readers.txt", "t7.txt")})
+            row = measure("7", "POST /api/v1/posts + POST .../comments", base + "/", "writes.lua",
+                          {"BENCH_TOKENS": tokens_for("readers.txt", "t7.txt")})
+            row["background"] = settle(pg)
+            log(f"  background work left by the writes: {row['background']['backlog']['events']} events to relay, "
+                f"{row['background']['backlog']['jobs']} jobs; done in {row['background']['seconds']} s "
+                f"(left: {row['background']['left']})")
         if wanted("8"):
             log(f"scenario 8: scenario 1 while {args.login_clients} clients log in continuously")
             storm_seconds = args.warmup + args.duration + 3
@@ -714,6 +740,11 @@ def main() -> None:
         peak_rss_mib = round(status_kib(server.pid, "VmHWM") / 1024, 1)
     finally:
         stop()
+    accepted = (sink.stdout.read() if sink.stdout else "").strip()
+    for row in results:
+        if "background" in row:
+            row["background"]["mails_accepted"] = int(accepted) if accepted.isdigit() else None
+            log(f"mails the relay accepted: {accepted or 'unknown'}")
     after = machine_state("after the run, servers stopped")
 
     report(args, results, dataset, inputs, (background, after), peak_rss_mib, started_at, command_line)
@@ -803,6 +834,14 @@ def to_markdown(d: dict) -> str:
             f"| {r['id']} | {r['name']} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | "
             f"{r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} | {ratio} |"
         )
+        if "background" in r:
+            b = r["background"]
+            left = "" if not any(b["left"].values()) else f", NOT done: {b['left']} left"
+            lines.append(
+                f"| 7′ | … then the backlog it left ({b['backlog']['events']:,} events to relay, "
+                f"{b['backlog']['jobs']:,} jobs to run; {b.get('mails_accepted')} mails sent in all), "
+                f"drained in {b['seconds']:g} s{left} | | | | | | | – |"
+            )
         if "logins" in r:
             l = r["logins"]
             lines.append(
