@@ -4,7 +4,8 @@
 //! Reads join the author and answer "did the reader favourite it" and "does
 //! the reader follow its author" with correlated `EXISTS` subqueries, so a
 //! post, or a whole page of them, is one statement; a list adds one statement
-//! for its total, sent in the same round trip (pipelined). Tags live in the
+//! for its total, sent in the same round trip (pipelined), except the public
+//! list and a search, whose rows carry their total. Tags live in the
 //! post row (an ordered `text[]`) and the favourites count is a column kept
 //! in step with `favorites`, so nothing is ever loaded per row. Soft-deleted
 //! posts (`deleted_at` set) are filtered out of every read.
@@ -263,31 +264,50 @@ impl Query for PostBySlug<'_> {
     type SqlType = PostSqlType;
 }
 
-/// A search result: a [`SummaryWithAuthor`] and the number of matches.
-type SearchHit = (SummaryRow, AuthorRow, bool, bool, i64);
+/// A row of a page that carries its list's total: a [`SummaryWithAuthor`]
+/// and the total.
+type CountedSummary = (SummaryRow, AuthorRow, bool, bool, i64);
 
-/// The columns of a [`SearchHit`], for [`SearchPage`].
-type SearchColumns = Box<
-    dyn BoxableExpression<
-            PostsAndAuthors,
-            Pg,
-            SqlType = (
-                diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
-                diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
-                Bool,
-                Bool,
-                BigInt,
-            ),
-        >,
->;
+/// The SQL type of [`counted_columns`].
+type CountedSqlType = (
+    diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
+    diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
+    Bool,
+    Bool,
+    BigInt,
+);
 
-/// As [`summary_columns`], with the number of matches of [`SearchPage`].
-fn search_columns(reader: Option<UserId>) -> SearchColumns {
+/// The columns of a [`CountedSummary`].
+type CountedColumns = Box<dyn BoxableExpression<PostsAndAuthors, Pg, SqlType = CountedSqlType>>;
+
+/// Where a page's rows find their list's total.
+#[derive(Debug, Clone, Copy)]
+enum TotalColumn {
+    /// The number of matches [`SearchPage`] counts.
+    SearchMatches,
+    /// Every published post, from `post_total` (for [`LatestPage`]).
+    Published,
+}
+
+/// As [`summary_columns`], with the list's total in every row: a page and its
+/// total in one statement. Anonymous readers' columns are rendered once.
+fn counted_columns(reader: Option<UserId>, total: TotalColumn) -> CountedColumns {
+    static SEARCH: OnceLock<Result<Rendered, String>> = OnceLock::new();
+    static PUBLISHED: OnceLock<Result<Rendered, String>> = OnceLock::new();
     let summary: AsSelect<SummaryRow, Pg> = SummaryRow::as_select();
     let author: AsSelect<AuthorRow, Pg> = AuthorRow::as_select();
-    let total = fixed::<BigInt>("matches.total");
+    let (total, anonymous) = match total {
+        TotalColumn::SearchMatches => (fixed::<BigInt>("matches.total"), &SEARCH),
+        TotalColumn::Published => (fixed::<BigInt>("(SELECT posts FROM post_total)"), &PUBLISHED),
+    };
     match reader {
-        None => Box::new((summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"), total)),
+        None => {
+            let columns = (summary, author, fixed::<Bool>("false"), fixed::<Bool>("false"), total);
+            match rendered_once(anonymous, || Rendered::of(&columns)).ok().and_then(Rendered::without_binds) {
+                Some(text) => Box::new(fixed::<CountedSqlType>(text)),
+                None => Box::new(columns),
+            }
+        }
         Some(reader) => {
             let reader = reader.as_uuid();
             Box::new((
@@ -560,7 +580,8 @@ fn matching(selection: &Selection<'_>) -> diesel::dsl::IntoBoxed<'static, PostsW
 /// usual; joining ids from an index-only scan back to `posts` by primary key
 /// cost a third more per page (first and deep pages alike), as each row then
 /// paid a second index descent. Only the page's rows are joined to their
-/// authors. An offset past the end finds no day and an empty page.
+/// authors. Each row carries the total (`post_total`, see [`counted_columns`]).
+/// An offset past the end finds no day and an empty page.
 ///
 /// The page size is written into the SQL (one statement per size, at most
 /// 100): with a bound `LIMIT` PostgreSQL prices a generic plan for an unknown
@@ -682,7 +703,7 @@ impl<S: Expression> Query for FeedPage<S> {
 /// A search ranks every match, so it visits them all anyway; the count is
 /// a window over the same rows (`count(*) OVER ()`) instead of a second scan.
 /// Only the page's rows are joined to their authors. Each row carries the
-/// total (`matches.total`, see [`search_columns`]); a page past the end has
+/// total (`matches.total`, see [`counted_columns`]); a page past the end has
 /// no row to carry it, and the caller counts.
 #[derive(Debug, Clone)]
 struct SearchPage<S> {
@@ -773,12 +794,15 @@ impl PgPostRepository {
         if let Some(term) = selection.only_search() {
             return self.search_page(selection, term, reader, page).await;
         }
+        if selection.is_all_published() {
+            return self.latest_page(reader, page).await;
+        }
         let offset = offset_of(page)?;
         let limit = i64::from(page.limit());
-        // The public list and the feed read a few index entries and rows
-        // (the feed: per followed author): they share the read connection.
-        // Other lists may scan, and take a connection of their own.
-        let (shared, exclusive) = if selection.is_all_published() || selection.only_feed().is_some() {
+        // The feed reads a few index entries and rows per followed author: it
+        // shares the read connection. Other lists may scan, and take a
+        // connection of their own.
+        let (shared, exclusive) = if selection.only_feed().is_some() {
             (Some(self.pool.get_shared().await.map_err(pool_failed)?), None)
         } else {
             (None, Some(self.pool.get().await.map_err(pool_failed)?))
@@ -793,11 +817,6 @@ impl PgPostRepository {
         let (mut for_rows, mut for_total) = (connection, connection);
 
         let rows = async {
-            if selection.is_all_published() {
-                return LatestPage { columns: summary_columns(reader), offset, limit: page.limit() }
-                    .load::<SummaryWithAuthor>(&mut for_rows)
-                    .await;
-            }
             if let Some(reader) = selection.only_feed() {
                 let feed = FeedPage {
                     columns: summary_columns(Some(reader)),
@@ -820,9 +839,6 @@ impl PgPostRepository {
             rows.limit(limit).offset(offset).load::<SummaryWithAuthor>(&mut for_rows).await
         };
         let total = async {
-            if selection.is_all_published() {
-                return post_total::table.select(post_total::posts).first::<i64>(&mut for_total).await;
-            }
             if let Some(reader) = selection.only_feed() {
                 return diesel::select(feed_total(reader)).get_result::<i64>(&mut for_total).await;
             }
@@ -869,11 +885,15 @@ impl PgPostRepository {
     ) -> Result<Page<PostSummary>, PortError> {
         let offset = offset_of(page)?;
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let rows: Vec<SearchHit> =
-            SearchPage { columns: search_columns(reader), term: term.as_str().to_owned(), offset, limit: page.limit() }
-                .load(&mut connection)
-                .await
-                .map_err(query_failed("searching posts"))?;
+        let rows: Vec<CountedSummary> = SearchPage {
+            columns: counted_columns(reader, TotalColumn::SearchMatches),
+            term: term.as_str().to_owned(),
+            offset,
+            limit: page.limit(),
+        }
+        .load(&mut connection)
+        .await
+        .map_err(query_failed("searching posts"))?;
         let total = match <[_]>::first(&rows) {
             Some((.., total)) => *total,
             None if offset == 0 => 0,
@@ -883,12 +903,37 @@ impl PgPostRepository {
                 .await
                 .map_err(query_failed("counting search matches"))?,
         };
-        let items = rows
-            .into_iter()
-            .map(|(row, author, favorited, following, _)| row.into_summary(author, favorited, following))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { items, request: page, total: count(total, "negative post count")? })
+        counted_page(rows, total, page)
     }
+
+    /// A page of the public list and the number of published posts, in one
+    /// statement (see [`LatestPage`]) on the shared read connection; a second
+    /// only for a page past the last post.
+    async fn latest_page(&self, reader: Option<UserId>, page: PageRequest) -> Result<Page<PostSummary>, PortError> {
+        let offset = offset_of(page)?;
+        let shared = self.pool.get_shared().await.map_err(pool_failed)?;
+        let mut connection = shared.connection();
+        let latest = LatestPage { columns: counted_columns(reader, TotalColumn::Published), offset, limit: page.limit() };
+        let rows: Vec<CountedSummary> =
+            shared.check(latest.load(&mut connection).await).map_err(query_failed("listing posts"))?;
+        let total = match <[_]>::first(&rows) {
+            Some((.., total)) => *total,
+            None if offset == 0 => 0,
+            None => shared
+                .check(post_total::table.select(post_total::posts).first::<i64>(&mut connection).await)
+                .map_err(query_failed("counting posts"))?,
+        };
+        counted_page(rows, total, page)
+    }
+}
+
+/// A page from rows that carry their list's total (see [`counted_columns`]).
+fn counted_page(rows: Vec<CountedSummary>, total: i64, page: PageRequest) -> Result<Page<PostSummary>, PortError> {
+    let items = rows
+        .into_iter()
+        .map(|(row, author, favorited, following, _)| row.into_summary(author, favorited, following))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, request: page, total: count(total, "negative post count")? })
 }
 
 impl PostRepository for PgPostRepository {

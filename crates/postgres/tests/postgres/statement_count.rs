@@ -161,12 +161,13 @@ async fn lists_run_the_same_few_statements_for_a_page_of_one_and_a_page_of_fifty
         reader,
         page,
     };
+    // The public list's rows carry its total (a row of `post_total`).
     let runs = statements_per_page_size(&pool, &log, |page| {
         let posts = posts.clone();
         async move { posts.list(&everything(page)).await.expect("listed") }
     })
     .await;
-    assert_fixed("list", &runs, expected);
+    assert_fixed("list", &runs, 1);
 
     let filtered = |page| PostQuery {
         tag: Some(Tag::parse("rust").expect("valid")),
