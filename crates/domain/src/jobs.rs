@@ -304,11 +304,12 @@ pub trait JobStore: Send + Sync + 'static {
     /// allowed to block the others.
     fn pending_events(&self, limit: u32) -> impl Future<Output = Result<Vec<Event>, PortError>> + Send;
 
-    /// Atomically stores `jobs` (skipping known dedupe keys) and marks the
-    /// event handled.
+    /// Atomically stores `jobs` (skipping known dedupe keys) and marks
+    /// `events` handled: a relayed batch costs one transaction, not one per
+    /// event.
     fn dispatch(
         &self,
-        event: uuid::Uuid,
+        events: &[uuid::Uuid],
         jobs: &[NewJob],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), PortError>> + Send;

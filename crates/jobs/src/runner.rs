@@ -278,14 +278,17 @@ async fn relay<S: JobStore>(context: Arc<Context<S>>, mut stopped: watch::Receiv
     }
 }
 
-/// Relays up to one batch; returns how many events it read.
+/// Relays up to one batch, stored in one transaction; returns how many
+/// events it read.
 async fn relay_batch<S: JobStore>(context: &Context<S>) -> Result<usize, folio_domain::PortError> {
     let events = context.store.pending_events(context.settings.relay_batch).await?;
+    let mut relayed = Vec::with_capacity(events.len());
+    let mut jobs: Vec<NewJob> = Vec::new();
     'events: for event in &events {
-        let mut jobs: Vec<NewJob> = Vec::new();
+        let mut caused: Vec<NewJob> = Vec::new();
         for subscriber in &context.registry.subscribers {
             match subscriber.jobs_for(event).await {
-                Ok(more) => jobs.extend(more),
+                Ok(more) => caused.extend(more),
                 // The event stays pending and is tried again next round; the
                 // events after it are not held up.
                 Err(error) => {
@@ -294,8 +297,12 @@ async fn relay_batch<S: JobStore>(context: &Context<S>) -> Result<usize, folio_d
                 }
             }
         }
-        context.store.dispatch(event.id, &jobs, now()).await?;
-        debug!(event_id = %event.id, event_type = %event.event_type(), jobs = jobs.len(), "relayed an event");
+        debug!(event_id = %event.id, event_type = %event.event_type(), jobs = caused.len(), "relaying an event");
+        relayed.push(event.id);
+        jobs.append(&mut caused);
+    }
+    if !relayed.is_empty() {
+        context.store.dispatch(&relayed, &jobs, now()).await?;
     }
     Ok(events.len())
 }

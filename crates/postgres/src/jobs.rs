@@ -152,7 +152,11 @@ struct NewJobRow<'a> {
     updated_at: DateTime<Utc>,
 }
 
+/// Jobs per INSERT: 9 bound values each, well under PostgreSQL's 65,535.
+const JOBS_PER_INSERT: usize = 1_000;
+
 /// Rows for `jobs`, each allowed `max_attempts`.
+
 fn insertable(jobs_to_store: &[NewJob], max_attempts: u32, now: DateTime<Utc>) -> Vec<NewJobRow<'_>> {
     let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     jobs_to_store
@@ -348,16 +352,20 @@ impl JobStore for PgJobStore {
             .collect())
     }
 
-    #[tracing::instrument(name = "db.outbox.dispatch", skip_all, fields(event_id = %event, jobs = jobs_to_store.len()))]
-    async fn dispatch(&self, event: Uuid, jobs_to_store: &[NewJob], now: DateTime<Utc>) -> Result<(), PortError> {
+    #[tracing::instrument(name = "db.outbox.dispatch", skip_all, fields(events = events.len(), jobs = jobs_to_store.len()))]
+    async fn dispatch(&self, events: &[Uuid], jobs_to_store: &[NewJob], now: DateTime<Utc>) -> Result<(), PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
         let rows = insertable(jobs_to_store, self.max_attempts, now);
         connection
             .transaction(async |connection| {
-                if !rows.is_empty() {
-                    diesel::insert_into(jobs::table).values(rows).on_conflict_do_nothing().execute(connection).await?;
+                // A statement binds at most 65,535 values; a batch of events
+                // with many webhook endpoints each may cause more jobs than one
+                // INSERT can carry.
+                for chunk in rows.chunks(JOBS_PER_INSERT) {
+                    diesel::insert_into(jobs::table).values(chunk).on_conflict_do_nothing().execute(connection).await?;
                 }
-                diesel::update(outbox_events::table.find(event).filter(outbox_events::handled_at.is_null()))
+                diesel::update(outbox_events::table.filter(outbox_events::id.eq_any(events)))
+                    .filter(outbox_events::handled_at.is_null())
                     .set(outbox_events::handled_at.eq(now))
                     .execute(connection)
                     .await?;

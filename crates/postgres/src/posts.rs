@@ -913,7 +913,8 @@ impl PgPostRepository {
         let offset = offset_of(page)?;
         let shared = self.pool.get_shared().await.map_err(pool_failed)?;
         let mut connection = shared.connection();
-        let latest = LatestPage { columns: counted_columns(reader, TotalColumn::Published), offset, limit: page.limit() };
+        let latest =
+            LatestPage { columns: counted_columns(reader, TotalColumn::Published), offset, limit: page.limit() };
         let rows: Vec<CountedSummary> =
             shared.check(latest.load(&mut connection).await).map_err(query_failed("listing posts"))?;
         let total = match <[_]>::first(&rows) {

@@ -80,6 +80,27 @@ async fn following_again_stores_no_second_event() {
 }
 
 #[tokio::test]
+async fn a_batch_of_events_is_dispatched_at_once_whatever_the_number_of_jobs() {
+    let db = TestDatabase::create().await;
+    let store = PgJobStore::new(db.pool(), 3);
+    let users = PgUserRepository::new(db.pool());
+    for name in ["alice", "bob", "carol"] {
+        users.create(&new_user(name), None, &[registered(name)]).await.expect("created");
+    }
+    let events = store.pending_events(10).await.expect("read");
+    let (batch, left) = events.split_at(2);
+    let ids: Vec<Uuid> = batch.iter().map(|event| event.id).collect();
+    // More jobs than one INSERT can bind (9 values each, 65,535 at most).
+    let jobs: Vec<NewJob> = (0..7_500).map(|n| job(Some(&format!("many:{n}")))).collect();
+
+    store.dispatch(&ids, &jobs, now()).await.expect("dispatched");
+
+    let pending: Vec<Uuid> = store.pending_events(10).await.expect("read").iter().map(|event| event.id).collect();
+    assert_eq!(pending, [left[0].id], "the batch's events are handled, the other is not");
+    assert_eq!(store.list(None, page(1, 1)).await.expect("listed").total, 7_500);
+}
+
+#[tokio::test]
 async fn dispatch_stores_the_jobs_once_and_marks_the_event_handled() {
     let db = TestDatabase::create().await;
     let store = PgJobStore::new(db.pool(), 3);
@@ -87,9 +108,9 @@ async fn dispatch_stores_the_jobs_once_and_marks_the_event_handled() {
     let event = store.pending_events(10).await.expect("read").remove(0);
     let key = format!("test:{}", event.id);
 
-    store.dispatch(event.id, &[job(Some(&key))], now()).await.expect("dispatched");
+    store.dispatch(&[event.id], &[job(Some(&key))], now()).await.expect("dispatched");
     // A second relay of the same event (another instance raced) adds nothing.
-    store.dispatch(event.id, &[job(Some(&key))], now()).await.expect("dispatched again");
+    store.dispatch(&[event.id], &[job(Some(&key))], now()).await.expect("dispatched again");
 
     assert!(store.pending_events(10).await.expect("read").is_empty());
     assert_eq!(store.find_event(event.id).await.expect("read").map(|found| found.id), Some(event.id));
