@@ -840,7 +840,8 @@ def to_markdown(d: dict) -> str:
             lines.append(
                 f"| 7′ | … then the backlog it left ({b['backlog']['events']:,} events to relay, "
                 f"{b['backlog']['jobs']:,} jobs to run; {b.get('mails_accepted')} mails sent in all), "
-                f"drained in {b['seconds']:g} s{left} | | | | | | | – |"
+                f"drained in {b['seconds']:g} s{left} | | "
+                f"{(b['backlog']['jobs'] - b['left']['jobs']) / max(b['seconds'], 0.1):,.1f} jobs/s | | | | | | – |"
             )
         if "logins" in r:
             l = r["logins"]
