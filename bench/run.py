@@ -841,7 +841,7 @@ def to_markdown(d: dict) -> str:
                 f"| 7′ | … then the backlog it left ({b['backlog']['events']:,} events to relay, "
                 f"{b['backlog']['jobs']:,} jobs to run; {b.get('mails_accepted')} mails sent in all), "
                 f"drained in {b['seconds']:g} s{left} | | "
-                f"{(b['backlog']['jobs'] - b['left']['jobs']) / max(b['seconds'], 0.1):,.1f} jobs/s | | | | | | – |"
+                f"{(b['backlog']['jobs'] - b['left']['jobs']) / max(b['seconds'], 0.1):,.1f} jobs/s | | | | | – |"
             )
         if "logins" in r:
             l = r["logins"]
