@@ -156,7 +156,6 @@ struct NewJobRow<'a> {
 const JOBS_PER_INSERT: usize = 1_000;
 
 /// Rows for `jobs`, each allowed `max_attempts`.
-
 fn insertable(jobs_to_store: &[NewJob], max_attempts: u32, now: DateTime<Utc>) -> Vec<NewJobRow<'_>> {
     let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     jobs_to_store
