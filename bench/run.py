@@ -4,8 +4,10 @@
 Builds the release binary and the limit probe, seeds a benchmark dataset once
 (a template database named after a fingerprint of the seed's inputs, reused
 while they do not change), clones it into a fresh `folio_bench` database,
-starts Folio with production settings (rate limits off), and drives each
-scenario with wrk for a fixed time at a fixed concurrency after a warm-up.
+starts Folio with production settings (rate limits off) and a mail relay that
+accepts everything (bench/smtp_sink.py), and drives each scenario with wrk for
+a fixed time at a fixed concurrency after a warm-up; after the write scenario
+it waits until the background work the writes caused is done.
 Prints a table and writes it as JSON and Markdown under target/bench/.
 
 Needs: cargo, wrk, psql, PostgreSQL on 127.0.0.1:5432 (user postgres, trust
@@ -617,7 +619,7 @@ def main() -> None:
     for port in (args.port, args.probe_port, args.smtp_port):
         with socket.socket() as probe_socket:
             if probe_socket.connect_ex(("127.0.0.1", port)) == 0:
-                fail(f"something already listens on 127.0.0.1:{port}; stop it or pass --port/--probe-port")
+                fail(f"something already listens on 127.0.0.1:{port}; stop it or pass --port/--probe-port/--smtp-port")
     secret = secrets.token_hex(32)
     server_log = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL
     # Servers run in sessions of their own, as a service manager starts them.
