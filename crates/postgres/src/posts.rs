@@ -127,14 +127,17 @@ type SummarySqlType =
 /// their authors.
 type SummaryColumns = Box<dyn BoxableExpression<PostsAndAuthors, Pg, SqlType = SummarySqlType>>;
 
-/// The SQL type of [`post_columns`].
-type PostSqlType = (
+/// The SQL type of a summary's columns followed by one more.
+type SummarySqlTypeWith<Extra> = (
     diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
     diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
     Bool,
     Bool,
-    Text,
+    Extra,
 );
+
+/// The SQL type of [`post_columns`]: the summary and the body.
+type PostSqlType = SummarySqlTypeWith<Text>;
 
 /// The columns of a [`PostWithAuthor`].
 type PostColumns = Box<dyn BoxableExpression<PostsAndAuthors, Pg, SqlType = PostSqlType>>;
@@ -268,14 +271,8 @@ impl Query for PostBySlug<'_> {
 /// and the total.
 type CountedSummary = (SummaryRow, AuthorRow, bool, bool, i64);
 
-/// The SQL type of [`counted_columns`].
-type CountedSqlType = (
-    diesel::dsl::SqlTypeOf<AsSelect<SummaryRow, Pg>>,
-    diesel::dsl::SqlTypeOf<AsSelect<AuthorRow, Pg>>,
-    Bool,
-    Bool,
-    BigInt,
-);
+/// The SQL type of [`counted_columns`]: the summary and the list's total.
+type CountedSqlType = SummarySqlTypeWith<BigInt>;
 
 /// The columns of a [`CountedSummary`].
 type CountedColumns = Box<dyn BoxableExpression<PostsAndAuthors, Pg, SqlType = CountedSqlType>>;
