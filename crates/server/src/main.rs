@@ -33,7 +33,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _log_writer = folio_server::telemetry::init(settings.log.format);
+    let _log_writer = match folio_server::telemetry::init(settings.log.format) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("folio: cannot start the log writer: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     match cli.run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
