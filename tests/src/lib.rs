@@ -232,6 +232,12 @@ pub async fn wait_until_refused(socket_address: &str, limit: Duration) -> Durati
         };
         match connected {
             Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => return started.elapsed(),
+            // The listener closed while this connection waited in its
+            // backlog: the next attempt tells whether it is gone.
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+                assert!(started.elapsed() < limit, "{socket_address} still resets connections after {limit:?}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             Err(error) => panic!("connecting to {socket_address} failed otherwise than refused: {error}"),
             Ok(_accepted) => {
                 assert!(started.elapsed() < limit, "{socket_address} still accepts connections after {limit:?}");

@@ -8,15 +8,22 @@
 //! has gone by its turn is not hashed. Every clone of a hasher shares its
 //! threads, so the server builds one for all its services.
 //!
-//! The hashing threads run at nice 10, so a storm of log-ins takes the CPU
-//! that requests leave rather than the reverse. On a 2-core machine
-//! (`just bench`, scenario 8, kernel autogroup off) reads during 32 clients'
-//! log-ins kept about 20,000 req/s with the thread at nice 10 and
-//! 15,600–18,200 at nice 0, with p99 1.3× instead of 1.5–1.75× their value
-//! without log-ins (one run each). They are threads of their own, not
-//! tokio's blocking pool, because a thread cannot raise its priority back
-//! without privilege: a pool thread lowered for a hash would stay low for
-//! whatever blocking work it ran next.
+//! The hashing threads run below every request thread: on Linux in the
+//! `SCHED_IDLE` class, which gets a core only when nothing else wants it
+//! and is preempted at once by any other thread that wakes; elsewhere at
+//! nice 10. A storm of log-ins thus takes the CPU that requests leave, not
+//! the reverse. Nice 10 was not enough where the kernel's scheduler autogroup
+//! is on (Debian's default): the kernel then shares the CPU between sessions
+//! first and a thread's nice counts only within its own session, and reads
+//! beside 32 clients' log-ins (`just bench`, scenario 8, 2 cores) stalled
+//! now and then, with p99 5.5, 7, 26 and 223 ms in four runs against 4–6 ms
+//! without log-ins; in the idle class, 6.7–7.5 ms in three, log-ins 1.7–1.8/s
+//! instead of 1.9–2.0/s. A server saturated for minutes on end would make
+//! log-ins wait that long; they wait in the bounded queue below, and one
+//! whose client has gone is not hashed. The threads are their own, not
+//! tokio's blocking pool, because a thread cannot leave the idle class (nor
+//! raise its priority) without privilege: a pool thread lowered for a hash
+//! would stay low for whatever blocking work it ran next.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -26,7 +33,7 @@ use folio_domain::PortError;
 use folio_domain::credentials::{Password, PasswordAttempt, PasswordHash, PasswordMatch};
 use folio_domain::ports::PasswordHasher;
 use secrecy::{ExposeSecret, SecretString};
-use thread_priority::{ThreadPriority, ThreadPriorityValue};
+use thread_priority::ThreadPriority;
 use tokio::sync::{mpsc, oneshot};
 
 /// The most bytes of a password that bcrypt reads.
@@ -49,10 +56,10 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
 }
 
-/// The hashing threads' priority: on Linux `thread_priority` maps 22 of its
-/// 0–99 scale to nice 10 (a test checks it), a tenth of the CPU share of a
-/// request handler (nice 0) when both want the same core, and the whole core
-/// when nothing else does.
+/// The hashing threads' priority where the idle class does not exist:
+/// `thread_priority` maps 22 of its 0–99 scale to nice 10, a tenth of the CPU
+/// share of a request handler (nice 0) when both want the same core.
+#[cfg(not(target_os = "linux"))]
 const HASHING_PRIORITY: u8 = 22;
 
 impl BcryptHasher {
@@ -111,14 +118,30 @@ fn start_hashing_threads(threads: usize) -> std::io::Result<mpsc::Sender<Job>> {
 }
 
 fn lower_priority() {
-    let priority = ThreadPriorityValue::try_from(HASHING_PRIORITY).map(ThreadPriority::Crossplatform);
-    let lowered = priority
-        .map_err(|error| error.to_string())
-        .and_then(|priority| thread_priority::set_current_thread_priority(priority).map_err(|error| error.to_string()));
-    if let Err(error) = lowered {
+    if let Err(error) = lowered() {
         // Hashing still works, only at the priority of everything else.
         tracing::warn!(%error, "cannot lower the priority of a password hashing thread");
     }
+}
+
+#[cfg(target_os = "linux")]
+fn lowered() -> Result<(), String> {
+    use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+    thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        // The idle class has no priorities within it: 0 is its only value.
+        ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    )
+    .map_err(|error| error.to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lowered() -> Result<(), String> {
+    let priority =
+        thread_priority::ThreadPriorityValue::try_from(HASHING_PRIORITY).map_err(|error| error.to_string())?;
+    thread_priority::set_current_thread_priority(ThreadPriority::Crossplatform(priority))
+        .map_err(|error| error.to_string())
 }
 
 impl PasswordHasher for BcryptHasher {
@@ -253,10 +276,11 @@ mod tests {
         {
             let stat = hasher.hashing(|| std::fs::read_to_string("/proc/thread-self/stat")).await.expect("ran");
             let stat = stat.expect("the thread's stat is readable");
-            // Fields after the command name: state is the third, nice the nineteenth.
+            // Fields after the command name: state is the third, policy the forty-first.
             let after_name = stat.rsplit_once(')').expect("a command name in parentheses").1;
-            let nice = after_name.split_whitespace().nth(16).expect("a nice field");
-            assert_eq!(nice, "10", "the hashing thread runs at nice 10");
+            let policy = after_name.split_whitespace().nth(38).expect("a policy field");
+            // SCHED_IDLE in <linux/sched.h>.
+            assert_eq!(policy, "5", "the hashing thread is in the idle class");
         }
 
         for _ in 0..=default_threads() {
