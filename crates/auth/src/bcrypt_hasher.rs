@@ -17,8 +17,8 @@
 //! first and a thread's nice counts only within its own session, and reads
 //! beside 32 clients' log-ins (`just bench`, scenario 8, 2 cores) stalled
 //! now and then, with p99 5.5, 7, 26 and 223 ms in four runs against 4–6 ms
-//! without log-ins; in the idle class, 6.7–7.5 ms in three, log-ins 1.7–1.8/s
-//! instead of 1.9–2.0/s. A server saturated for minutes on end would make
+//! without log-ins; in the idle class, 6.7–7.5 ms in three (put there with
+//! `chrt`) and 8.4 ms in a full run, log-ins 1.7–1.8/s instead of 1.9–2.0/s. A server saturated for minutes on end would make
 //! log-ins wait that long; they wait in the bounded queue below, and one
 //! whose client has gone is not hashed. The threads are their own, not
 //! tokio's blocking pool, because a thread cannot leave the idle class (nor
