@@ -4,8 +4,12 @@
 //! One hash at production cost takes a core for about a quarter of a second.
 //! Half the cores (at least one) get a long-lived hashing thread each; log-ins
 //! beyond that wait their turn in a queue as long as the threads are many,
-//! first come first served, without holding a thread. A log-in whose client
-//! has gone by its turn is not hashed. Every clone of a hasher shares its
+//! first come first served, without holding a thread. A hash whose caller
+//! stopped waiting (dropped its future) by its turn is not computed. A client
+//! that hangs up does not make its caller stop, though: actix-web keeps
+//! running a handler after its connection closes (actix/actix-web#3462), so
+//! its log-in is still hashed (seen: 32 log-ins answered into closed
+//! connections for 7 s after wrk stopped). Every clone of a hasher shares its
 //! threads, so the server builds one for all its services.
 //!
 //! The hashing threads run below every request thread: on Linux in the
@@ -18,12 +22,12 @@
 //! beside 32 clients' log-ins (`just bench`, scenario 8, 2 cores) stalled
 //! now and then, with p99 5.5, 7, 26 and 223 ms in four runs against 4–6 ms
 //! without log-ins; in the idle class, 6.7–7.5 ms in three (put there with
-//! `chrt`) and 8.4 ms in a full run, log-ins 1.7–1.8/s instead of 1.9–2.0/s. A server saturated for minutes on end would make
-//! log-ins wait that long; they wait in the bounded queue below, and one
-//! whose client has gone is not hashed. The threads are their own, not
-//! tokio's blocking pool, because a thread cannot leave the idle class (nor
-//! raise its priority) without privilege: a pool thread lowered for a hash
-//! would stay low for whatever blocking work it ran next.
+//! `chrt`) and 8.4 ms in a full run, log-ins 1.7–1.8/s instead of 1.9–2.0/s.
+//! A server saturated for minutes on end would make log-ins wait that long,
+//! in the queue above. The threads are their own, not tokio's blocking pool,
+//! because a thread cannot leave the idle class (nor raise its priority)
+//! without privilege: a pool thread lowered for a hash would stay low for
+//! whatever blocking work it ran next.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
