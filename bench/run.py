@@ -341,6 +341,25 @@ def settle(pg: Postgres, limit_seconds: float = 300) -> dict:
         time.sleep(0.5)
 
 
+def wait_quiet(pid: int, limit_seconds: float = 60, busy_below: float = 0.05) -> float:
+    """Waits until the server uses under `busy_below` of a core over a second;
+    returns the seconds waited.
+
+    After the log-in storm, the log-ins in flight when its wrk stopped are
+    still hashed (actix-web keeps running a handler whose client has gone),
+    for several seconds: the probe's second run would share the machine
+    with them.
+    """
+    started = time.monotonic()
+    tick = os.sysconf("SC_CLK_TCK")
+    while time.monotonic() - started < limit_seconds:
+        before = process_cpu(pid)
+        time.sleep(1)
+        if (process_cpu(pid) - before) / tick < busy_below:
+            break
+    return round(time.monotonic() - started, 1)
+
+
 def clone_database(pg: Postgres, template: str, name: str) -> None:
     """`name` made afresh as a copy of `template`."""
     pg.query(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -735,6 +754,8 @@ def main() -> None:
             row["errors"] += logins["errors"]
             log(f"  reads {row['rps']} req/s p99 {row['p99_ms']} ms; log-ins {logins['rps']}/s "
                 f"p50 {logins['p50_ms']} ms, errors {logins['errors']}")
+            row["logins"]["quiet_after_s"] = wait_quiet(server.pid)
+            log(f"  the server was quiet again {row['logins']['quiet_after_s']} s after the storm")
             results.append(row)
         if wanted("9"):
             measure("9b", "probe GET /row/{id} (again, at the end)", probe_base + "/row/1", "get.lua",
@@ -848,7 +869,8 @@ def to_markdown(d: dict) -> str:
         if "logins" in r:
             l = r["logins"]
             lines.append(
-                f"| 8′ | … the {l['clients']} log-in clients (bcrypt cost {d['settings']['bcrypt_cost']}) | "
+                f"| 8′ | … the {l['clients']} log-in clients (bcrypt cost {d['settings']['bcrypt_cost']}"
+                f"{'; the server quiet ' + format(l['quiet_after_s'], 'g') + ' s after' if 'quiet_after_s' in l else ''}) | "
                 f"{l['clients']} | {l['rps']:,.1f} | {l['p50_ms']:.0f} | {l['p99_ms']:.0f} | {l['max_ms']:.0f} | "
                 f"{l['errors']} | – |"
             )
