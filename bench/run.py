@@ -834,11 +834,13 @@ def describe_load(state: dict) -> str:
     return f"{state['busy_pct']}% CPU busy (load {load}; busiest: {busiest})"
 
 
-def quiet_note(quiet_after_s: float | None) -> str:
-    """Row 8′'s note on the wait after the storm (0: a report from before the wait)."""
-    if quiet_after_s is None:
+def quiet_note(logins: dict) -> str:
+    """Row 8′'s note on the wait after the storm (none in reports from before the wait)."""
+    if "quiet_after_s" not in logins:
+        return ""
+    if logins["quiet_after_s"] is None:
         return "; the server still busy 60 s after"
-    return f"; the server quiet {quiet_after_s:g} s after" if quiet_after_s else ""
+    return f"; the server quiet {logins['quiet_after_s']:g} s after"
 
 
 def to_markdown(d: dict) -> str:
@@ -878,7 +880,7 @@ def to_markdown(d: dict) -> str:
             l = r["logins"]
             lines.append(
                 f"| 8′ | … the {l['clients']} log-in clients (bcrypt cost {d['settings']['bcrypt_cost']}"
-                f"{quiet_note(l.get('quiet_after_s', 0))}) | "
+                f"{quiet_note(l)}) | "
                 f"{l['clients']} | {l['rps']:,.1f} | {l['p50_ms']:.0f} | {l['p99_ms']:.0f} | {l['max_ms']:.0f} | "
                 f"{l['errors']} | – |"
             )
