@@ -5,6 +5,7 @@ use folio_domain::user::User;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::timestamp;
+use crate::long_text::LongText;
 
 /// `{"user": ...}`, `{"article": ...}`, `{"comment": ...}` request bodies.
 #[derive(Debug, Deserialize)]
@@ -76,9 +77,9 @@ impl From<Profile> for ProfileBody {
 pub(crate) struct ArticleBody {
     slug: String,
     title: String,
-    description: String,
+    description: LongText,
     #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<String>,
+    body: Option<LongText>,
     tag_list: Vec<String>,
     created_at: String,
     updated_at: String,
@@ -92,7 +93,7 @@ impl From<PostSummary> for ArticleBody {
         Self {
             slug: String::from(post.slug),
             title: String::from(post.title),
-            description: String::from(post.description),
+            description: String::from(post.description).into(),
             body: None,
             tag_list: post.tags.into_iter().map(String::from).collect(),
             created_at: timestamp(post.created_at),
@@ -106,7 +107,7 @@ impl From<PostSummary> for ArticleBody {
 
 impl From<Post> for ArticleBody {
     fn from(post: Post) -> Self {
-        Self { body: Some(String::from(post.body)), ..post.summary.into() }
+        Self { body: Some(String::from(post.body).into()), ..post.summary.into() }
     }
 }
 
@@ -117,7 +118,7 @@ pub(crate) struct CommentBody {
     id: i64,
     created_at: String,
     updated_at: String,
-    body: String,
+    body: LongText,
     author: ProfileBody,
 }
 
@@ -127,7 +128,7 @@ impl From<Comment> for CommentBody {
             id: comment.id.get(),
             created_at: timestamp(comment.created_at),
             updated_at: timestamp(comment.updated_at),
-            body: String::from(comment.body),
+            body: String::from(comment.body).into(),
             author: comment.author.into(),
         }
     }
