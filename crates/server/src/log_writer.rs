@@ -105,8 +105,9 @@ impl BatchedLog {
     }
 }
 
-/// One formatted line (`tracing-subscriber` writes each event with one
-/// `write_all`, which one `write` here takes whole).
+/// One formatted line (tracing-subscriber's pretty format and json-subscriber
+/// both write each event with one `write_all`, which one `write` here takes
+/// whole).
 #[derive(Debug)]
 pub struct LineWriter<'a> {
     log: &'a BatchedLog,

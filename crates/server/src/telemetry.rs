@@ -6,8 +6,11 @@
 //! reader or a busy disk would otherwise hold the request threads). See
 //! [`crate::log_writer`].
 
+use tracing::Subscriber;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::log_writer::{BatchedLog, BatchedLogGuard};
@@ -25,18 +28,80 @@ pub fn init(format: LogFormat) -> std::io::Result<BatchedLogGuard> {
     // A second call (only possible in tests) keeps the first subscriber.
     let _ = match format {
         LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().with_writer(writer)).try_init(),
-        // Every span of the line, outermost first (the request span carries
-        // the request id); the innermost is not repeated on its own.
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(false)
-                    .with_span_list(true)
-                    .with_writer(writer),
-            )
-            .try_init(),
+        LogFormat::Json => registry.with(json_lines(writer)).try_init(),
     };
     Ok(guard)
+}
+
+/// One JSON object per line: timestamp, level, target, the event's fields at
+/// the top level, and `spans`, every span of the line outermost first (the
+/// request span carries the request id); the innermost is not repeated on
+/// its own.
+///
+/// json-subscriber rather than tracing-subscriber's own JSON format: the
+/// latter parses each span's stored fields again to write every line, and the
+/// access line of `GET /api/v1/posts/{slug}` cost 21,000 instructions with it
+/// against 14,000 (callgrind, `just instructions`).
+fn json_lines<S, W>(writer: W) -> json_subscriber::fmt::Layer<S, W>
+where
+    S: Subscriber + for<'lookup> LookupSpan<'lookup>,
+    W: for<'writer> MakeWriter<'writer> + 'static,
+{
+    json_subscriber::fmt::layer().flatten_event(true).with_current_span(false).with_span_list(true).with_writer(writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use serde_json::{Value, json};
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::json_lines;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_carries_its_fields_on_top_and_its_spans_outermost_first() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::registry().with(json_lines(move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let request = tracing::info_span!("request", request_id = "abc-1", method = "GET");
+            let inner = request.in_scope(|| tracing::info_span!("db.posts.update", post_id = 7));
+            inner.in_scope(|| tracing::warn!(status = 503, latency_ms = 1.5, route = "/x \"y\"", "request handled"));
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("UTF-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "one line per event: {text}");
+        let line: Value = serde_json::from_str(lines[0]).expect("a JSON object per line");
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "request handled");
+        assert_eq!(line["status"], 503);
+        assert_eq!(line["latency_ms"], 1.5);
+        assert_eq!(line["route"], "/x \"y\"");
+        assert_eq!(line["target"], module_path!());
+        assert!(line["timestamp"].as_str().is_some_and(|time| time.ends_with('Z')), "{line}");
+        assert_eq!(
+            line["spans"],
+            json!([
+                { "name": "request", "request_id": "abc-1", "method": "GET" },
+                { "name": "db.posts.update", "post_id": 7 },
+            ])
+        );
+        assert!(line.get("span").is_none(), "the innermost span is not repeated: {line}");
+        assert!(line.get("fields").is_none(), "fields are on the top level: {line}");
+    }
 }
