@@ -776,7 +776,8 @@ def main() -> None:
             cpu_after = cpu_times()
             logins = summarise(Wrk.result(storm))
             row = {"id": "8", "name": "scenario 1 during a log-in storm", "target": "folio", "connections": c,
-                   **summarise(raw), "cache_warmed_s": warmed, "machine_busy_pct": busy_percent(cpu_before, cpu_after),
+                   **summarise(raw), "cache_warmed_s": warmed,
+                   "machine_busy_pct": busy_percent(cpu_before, cpu_after),
                    "server_rss_mib": round(status_kib(server.pid, "VmRSS") / 1024, 1),
                    "logins": {**logins, "clients": args.login_clients, "seconds": storm_seconds}}
             row["errors"] += logins["errors"]
