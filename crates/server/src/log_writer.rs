@@ -174,7 +174,7 @@ fn write_batches(shared: &Shared, mut output: impl Write) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::Write as _;
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
@@ -183,9 +183,10 @@ mod tests {
 
     use super::{BatchedLog, MAX_PENDING_BYTES};
 
-    /// An output the test can read while the writer thread holds it.
+    /// An output the test can read while the writer thread holds it (also
+    /// what the telemetry tests format lines into).
     #[derive(Clone, Default)]
-    struct Output(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Output(Arc<Mutex<Vec<u8>>>);
 
     impl std::io::Write for Output {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -199,7 +200,7 @@ mod tests {
     }
 
     impl Output {
-        fn text(&self) -> String {
+        pub(crate) fn text(&self) -> String {
             String::from_utf8(self.0.lock().expect("output lock").clone()).expect("utf-8")
         }
     }

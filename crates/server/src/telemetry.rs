@@ -52,38 +52,23 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex, PoisonError};
-
     use serde_json::{Value, json};
     use tracing_subscriber::layer::SubscriberExt as _;
 
     use super::json_lines;
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::log_writer::tests::Output;
 
     #[test]
     fn a_line_carries_its_fields_on_top_and_its_spans_outermost_first() {
-        let captured = Captured::default();
-        let writer = captured.clone();
+        let output = Output::default();
+        let writer = output.clone();
         let subscriber = tracing_subscriber::registry().with(json_lines(move || writer.clone()));
         tracing::subscriber::with_default(subscriber, || {
             let request = tracing::info_span!("request", request_id = "abc-1", method = "GET");
             let inner = request.in_scope(|| tracing::info_span!("db.posts.update", post_id = 7));
             inner.in_scope(|| tracing::warn!(status = 503, latency_ms = 1.5, route = "/x \"y\"", "request handled"));
         });
-        let text = String::from_utf8(captured.0.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("UTF-8");
+        let text = output.text();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1, "one line per event: {text}");
         let line: Value = serde_json::from_str(lines[0]).expect("a JSON object per line");
