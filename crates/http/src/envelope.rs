@@ -1,11 +1,13 @@
 //! The success envelope: `{"data": ...}`, plus `meta` for paged lists.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use folio_domain::pagination::Page;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::json;
 
 /// A success answer: `{"data": ...}`.
 #[derive(Serialize, ToSchema)]
@@ -59,7 +61,12 @@ pub(crate) fn no_content() -> HttpResponse {
 }
 
 fn with_status<T: Serialize>(status: StatusCode, body: T) -> HttpResponse {
-    HttpResponse::build(status).json(Data { data: body })
+    respond(HttpResponse::build(status), &Data { data: body })
+}
+
+/// `body` as JSON, or the API's internal error if it cannot be written.
+fn respond<T: Serialize>(response: HttpResponseBuilder, body: &T) -> HttpResponse {
+    json::respond(response, body).unwrap_or_else(|error| error.error_response())
 }
 
 /// 200 with `{"data": [...], "meta": {...}}`, mapping each item.
@@ -70,7 +77,7 @@ pub(crate) fn page<T, D: Serialize>(page: Page<T>, map: impl FnMut(T) -> D) -> H
         total: page.total,
         total_pages: page.total_pages(),
     };
-    HttpResponse::Ok().json(List { data: page.items.into_iter().map(map).collect(), meta })
+    respond(HttpResponse::Ok(), &List { data: page.items.into_iter().map(map).collect(), meta })
 }
 
 /// RFC 3339, UTC, milliseconds: the one time format of the API, as

@@ -6,7 +6,7 @@ mod envelope;
 mod error;
 mod extract;
 mod headers;
-mod long_text;
+mod json;
 mod metrics;
 pub mod openapi;
 mod rate_limit;

@@ -8,11 +8,12 @@ use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostListi
 use folio_domain::pagination::{Page, PageRequest};
 use folio_domain::user::Username;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{ArticleBody, ArticleEnvelope, CommentBody as CommentOut, CommentEnvelope};
+use super::dto::{
+    ArticleBody, ArticleEnvelope, ArticleList, CommentBody as CommentOut, CommentEnvelope, CommentList, TagNames,
+};
 use super::error::RwError;
-use super::{MaybeRwUser, RwUser};
+use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
 use crate::services::Services;
 use crate::v1::dto::present;
@@ -26,16 +27,16 @@ fn slug(raw: &str) -> Result<Slug, RwError> {
 }
 
 fn article_response(status: StatusCode, article: ArticleBody) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "article": article }))
+    respond(HttpResponse::build(status), &ArticleEnvelope { article })
 }
 
 fn articles_response<T: Into<ArticleBody>>(page: Page<T>) -> HttpResponse {
-    let articles: Vec<ArticleBody> = page.items.into_iter().map(Into::into).collect();
-    HttpResponse::Ok().json(json!({ "articles": articles, "articlesCount": page.total }))
+    let articles = page.items.into_iter().map(Into::into).collect();
+    respond(HttpResponse::Ok(), &ArticleList { articles, articles_count: page.total })
 }
 
 fn empty_list() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "articles": [], "articlesCount": 0 }))
+    respond(HttpResponse::Ok(), &ArticleList { articles: Vec::new(), articles_count: 0 })
 }
 
 /// The spec sets no maximum `limit`; larger ones get the largest page the
@@ -245,7 +246,7 @@ pub(crate) async fn comments<S: Services>(
             break;
         }
     }
-    Ok(HttpResponse::Ok().json(json!({ "comments": comments })))
+    Ok(respond(HttpResponse::Ok(), &CommentList { comments }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,7 +270,7 @@ pub(crate) async fn add_comment<S: Services>(
     };
     let comment =
         services.content().add_comment(caller.principal, slug, text).await.map_err(RwError::about("article"))?;
-    Ok(HttpResponse::Created().json(json!({ "comment": CommentOut::from(comment) })))
+    Ok(respond(HttpResponse::Created(), &CommentEnvelope { comment: CommentOut::from(comment) }))
 }
 
 pub(crate) async fn delete_comment<S: Services>(
@@ -289,5 +290,5 @@ pub(crate) async fn delete_comment<S: Services>(
 pub(crate) async fn tags<S: Services>(services: web::Data<S>) -> Result<HttpResponse, RwError> {
     let tags = services.content().tags().await.map_err(RwError::about("tags"))?;
     let names: Vec<&str> = tags.iter().map(|usage| usage.tag.as_str()).collect();
-    Ok(HttpResponse::Ok().json(json!({ "tags": names })))
+    Ok(respond(HttpResponse::Ok(), &TagNames { tags: names }))
 }

@@ -5,22 +5,48 @@ use folio_domain::user::User;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::timestamp;
-use crate::long_text::LongText;
 
-/// `{"user": ...}`, `{"article": ...}`, `{"comment": ...}` request bodies.
-#[derive(Debug, Deserialize)]
+/// `{"user": ...}`, `{"article": ...}`, `{"comment": ...}`: request and
+/// response bodies.
+#[derive(Debug, Deserialize, Serialize)]
 pub(crate) struct UserEnvelope<T> {
     pub(crate) user: T,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub(crate) struct ArticleEnvelope<T> {
     pub(crate) article: T,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub(crate) struct CommentEnvelope<T> {
     pub(crate) comment: T,
+}
+
+/// `{"profile": ...}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ProfileEnvelope {
+    pub(crate) profile: ProfileBody,
+}
+
+/// `{"articles": [...], "articlesCount": n}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ArticleList {
+    pub(crate) articles: Vec<ArticleBody>,
+    pub(crate) articles_count: u64,
+}
+
+/// `{"comments": [...]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct CommentList {
+    pub(crate) comments: Vec<CommentBody>,
+}
+
+/// `{"tags": [...]}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TagNames<'a> {
+    pub(crate) tags: Vec<&'a str>,
 }
 
 /// The spec's `User`: the account and the token it was reached with.
@@ -77,9 +103,9 @@ impl From<Profile> for ProfileBody {
 pub(crate) struct ArticleBody {
     slug: String,
     title: String,
-    description: LongText,
+    description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<LongText>,
+    body: Option<String>,
     tag_list: Vec<String>,
     created_at: String,
     updated_at: String,
@@ -93,7 +119,7 @@ impl From<PostSummary> for ArticleBody {
         Self {
             slug: String::from(post.slug),
             title: String::from(post.title),
-            description: String::from(post.description).into(),
+            description: String::from(post.description),
             body: None,
             tag_list: post.tags.into_iter().map(String::from).collect(),
             created_at: timestamp(post.created_at),
@@ -107,7 +133,7 @@ impl From<PostSummary> for ArticleBody {
 
 impl From<Post> for ArticleBody {
     fn from(post: Post) -> Self {
-        Self { body: Some(String::from(post.body).into()), ..post.summary.into() }
+        Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
 }
 
@@ -118,7 +144,7 @@ pub(crate) struct CommentBody {
     id: i64,
     created_at: String,
     updated_at: String,
-    body: LongText,
+    body: String,
     author: ProfileBody,
 }
 
@@ -128,7 +154,7 @@ impl From<Comment> for CommentBody {
             id: comment.id.get(),
             created_at: timestamp(comment.created_at),
             updated_at: timestamp(comment.updated_at),
-            body: String::from(comment.body).into(),
+            body: String::from(comment.body),
             author: comment.author.into(),
         }
     }

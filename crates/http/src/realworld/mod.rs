@@ -14,13 +14,19 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::middleware::from_fn;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, Resource, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, ResponseError, web};
 use folio_domain::credentials::Principal;
+use serde::Serialize;
 
 use self::error::RwError;
 use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
 use crate::extract::json_error;
 use crate::services::Services;
+
+/// `body` as this surface's JSON, or its internal error if it cannot be written.
+fn respond<T: Serialize>(response: HttpResponseBuilder, body: &T) -> HttpResponse {
+    crate::json::respond(response, body).unwrap_or_else(|error| RwError::from(error).error_response())
+}
 
 /// The caller and the token they sent (`GET /user` echoes it back).
 #[derive(Debug)]

@@ -7,11 +7,10 @@ use folio_domain::content::ContentService;
 use folio_domain::credentials::{Password, PasswordAttempt};
 use folio_domain::user::{Bio, Email, FieldUpdate, ImageUrl, ProfileChanges, Username};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::dto::{ProfileBody, UserBody, UserEnvelope};
+use super::dto::{ProfileBody, ProfileEnvelope, UserBody, UserEnvelope};
 use super::error::RwError;
-use super::{MaybeRwUser, RwUser};
+use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
 use crate::rate_limit::{self, RateLimitSettings};
 use crate::services::Services;
@@ -19,11 +18,11 @@ use crate::v1::dto::present;
 use crate::v1::users::optional_update;
 
 fn user_response(status: actix_web::http::StatusCode, body: UserBody) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "user": body }))
+    respond(HttpResponse::build(status), &UserEnvelope { user: body })
 }
 
 fn profile_response(body: ProfileBody) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "profile": body }))
+    respond(HttpResponse::Ok(), &ProfileEnvelope { profile: body })
 }
 
 /// A username from the path; one that can't exist is simply not found.

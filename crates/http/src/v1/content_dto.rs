@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::dto::one_of;
 use crate::envelope::timestamp;
-use crate::long_text::LongText;
 
 /// The wire names of `folio_domain::content::values::PostStatus`.
 pub(crate) const POST_STATUSES: [&str; 2] = ["draft", "published"];
@@ -78,12 +77,12 @@ pub(crate) struct PostBody {
     slug: String,
     #[schema(example = "How to train your dragon")]
     title: String,
-    #[schema(value_type = String, example = "Ever wonder how?")]
-    description: LongText,
+    #[schema(example = "Ever wonder how?")]
+    description: String,
     /// The Markdown body; present on single posts, absent from lists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, nullable = false)]
-    body: Option<LongText>,
+    #[schema(nullable = false)]
+    body: Option<String>,
     #[schema(example = json!(["dragons", "training"]))]
     tags: Vec<String>,
     #[schema(schema_with = post_status_schema)]
@@ -107,7 +106,7 @@ impl From<PostSummary> for PostBody {
             id: post.id.as_uuid(),
             slug: String::from(post.slug),
             title: String::from(post.title),
-            description: String::from(post.description).into(),
+            description: String::from(post.description),
             body: None,
             tags: post.tags.into_iter().map(String::from).collect(),
             status: post.status.as_str(),
@@ -123,7 +122,7 @@ impl From<PostSummary> for PostBody {
 
 impl From<Post> for PostBody {
     fn from(post: Post) -> Self {
-        Self { body: Some(String::from(post.body).into()), ..post.summary.into() }
+        Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
 }
 
@@ -135,8 +134,8 @@ pub(crate) struct CommentBody {
     /// A 64-bit integer, not a UUID (the RealWorld surface requires integer comment ids).
     #[schema(example = 1)]
     id: i64,
-    #[schema(value_type = String, example = "It takes a Jacobian")]
-    body: LongText,
+    #[schema(example = "It takes a Jacobian")]
+    body: String,
     author: AuthorBody,
     #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     created_at: String,
@@ -148,7 +147,7 @@ impl From<Comment> for CommentBody {
     fn from(comment: Comment) -> Self {
         Self {
             id: comment.id.get(),
-            body: String::from(comment.body).into(),
+            body: String::from(comment.body),
             author: comment.author.into(),
             created_at: timestamp(comment.created_at),
             updated_at: timestamp(comment.updated_at),
