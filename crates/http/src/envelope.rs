@@ -77,7 +77,9 @@ pub(crate) fn page<T, D: Serialize>(page: Page<T>, map: impl FnMut(T) -> D) -> H
         total: page.total,
         total_pages: page.total_pages(),
     };
-    respond(HttpResponse::Ok(), &List { data: page.items.into_iter().map(map).collect(), meta })
+    let items = page.items.len();
+    let list = List { data: page.items.into_iter().map(map).collect(), meta };
+    json::respond_list(HttpResponse::Ok(), &list, items).unwrap_or_else(|error| error.error_response())
 }
 
 /// RFC 3339, UTC, milliseconds: the one time format of the API, as
