@@ -6,7 +6,8 @@
 //! 20 posts; README, "Performance"). sonic-rs takes the same `Serialize`
 //! types and writes the same text, scanning strings 32 bytes per step.
 //! Error bodies stay on `.json()`: they are rare, and the fallback below
-//! must not depend on the writer that failed.
+//! must not depend on the writer that failed. So do the health checks'
+//! one-field bodies, which an orchestrator reads a few times a minute.
 
 use actix_web::HttpResponse;
 use actix_web::HttpResponseBuilder;
