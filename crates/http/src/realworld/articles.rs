@@ -13,7 +13,7 @@ use super::dto::{
     ArticleBody, ArticleEnvelope, ArticleList, CommentBody as CommentOut, CommentEnvelope, CommentList, TagNames,
 };
 use super::error::RwError;
-use super::{MaybeRwUser, RwUser, respond};
+use super::{MaybeRwUser, RwUser, respond, respond_list};
 use crate::error::ApiError;
 use crate::services::Services;
 use crate::v1::dto::present;
@@ -31,8 +31,9 @@ fn article_response(status: StatusCode, article: ArticleBody) -> HttpResponse {
 }
 
 fn articles_response<T: Into<ArticleBody>>(page: Page<T>) -> HttpResponse {
-    let articles = page.items.into_iter().map(Into::into).collect();
-    respond(HttpResponse::Ok(), &ArticleList { articles, articles_count: page.total })
+    let articles: Vec<ArticleBody> = page.items.into_iter().map(Into::into).collect();
+    let items = articles.len();
+    respond_list(HttpResponse::Ok(), &ArticleList { articles, articles_count: page.total }, items)
 }
 
 fn empty_list() -> HttpResponse {
@@ -246,7 +247,8 @@ pub(crate) async fn comments<S: Services>(
             break;
         }
     }
-    Ok(respond(HttpResponse::Ok(), &CommentList { comments }))
+    let items = comments.len();
+    Ok(respond_list(HttpResponse::Ok(), &CommentList { comments }, items))
 }
 
 #[derive(Debug, Deserialize)]

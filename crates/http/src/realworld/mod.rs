@@ -28,6 +28,11 @@ fn respond<T: Serialize>(response: HttpResponseBuilder, body: &T) -> HttpRespons
     crate::json::respond(response, body).unwrap_or_else(|error| RwError::from(error).error_response())
 }
 
+/// As [`respond`], for a list of `items` entries (see [`crate::json::respond_list`]).
+fn respond_list<T: Serialize>(response: HttpResponseBuilder, body: &T, items: usize) -> HttpResponse {
+    crate::json::respond_list(response, body, items).unwrap_or_else(|error| RwError::from(error).error_response())
+}
+
 /// The caller and the token they sent (`GET /user` echoes it back).
 #[derive(Debug)]
 pub(crate) struct RwUser {
