@@ -205,13 +205,18 @@ fn post_columns(reader: Option<UserId>) -> PostColumns {
 }
 
 /// The statement of [`PgPostRepository::find_by_slug`], as the DSL writes it.
+///
+/// Slugs are unique (`posts_slug_key`), so it has no `LIMIT`: the plan would
+/// gain a Limit node, whose set-up at every execution (a row type of all 18
+/// columns, looked up column by column) cost PostgreSQL 12,000 of the
+/// statement's ~170,000 instructions (callgrind on a backend; README,
+/// "Performance").
 fn post_by_slug_dsl(slug: &str, reader: Option<UserId>) -> impl QueryFragment<Pg> + '_ {
     posts::table
         .inner_join(users::table)
         .filter(posts::slug.eq(slug))
         .filter(posts::deleted_at.is_null())
         .select(post_columns(reader))
-        .limit(1)
 }
 
 /// [`post_by_slug_dsl`] replayed from its text, rendered once per kind of
@@ -242,7 +247,7 @@ impl QueryFragment<Pg> for PostBySlug<'_> {
         let mut pieces = rendered.pieces();
         out.push_sql(next_piece(&mut pieces)?);
         // The binds in the DSL's order: the reader twice in the select list
-        // (favourited, following), then the slug, then the limit.
+        // (favourited, following), then the slug.
         if let Some(reader) = reader {
             for _ in 0..2 {
                 out.push_bind_param::<diesel::sql_types::Uuid, _>(reader)?;
@@ -250,8 +255,6 @@ impl QueryFragment<Pg> for PostBySlug<'_> {
             }
         }
         out.push_bind_param::<Text, _>(&self.slug)?;
-        out.push_sql(next_piece(&mut pieces)?);
-        out.push_bind_param::<BigInt, _>(&1_i64)?;
         out.push_sql(next_piece(&mut pieces)?);
         Ok(())
     }
@@ -1151,7 +1154,7 @@ mod tests {
     #[test]
     fn rendering_cuts_the_text_at_each_bind() {
         let rendered = Rendered::of(&post_by_slug_dsl("x", Some(UserId::new(Uuid::nil())))).expect("rendered");
-        assert_eq!(rendered.pieces().count(), 5, "four binds: reader twice, slug, limit");
+        assert_eq!(rendered.pieces().count(), 4, "three binds: reader twice, slug");
         assert!(rendered.pieces().all(|piece| !piece.contains('$')));
     }
 }
