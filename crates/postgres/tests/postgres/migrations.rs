@@ -1,4 +1,5 @@
-//! The migrations' down.sql files undo their up.sql.
+//! The migrations: their down.sql files undo their up.sql, and what they set
+//! beyond tables (how the posts table stores its columns).
 
 use diesel::QueryableByName;
 use diesel::sql_types::Bool;
@@ -65,4 +66,43 @@ async fn reverting_every_migration_leaves_no_tables_and_they_apply_again() {
         assert!(relation_exists(&mut connection, table).await, "{table} is back");
     }
     PgUserRepository::new(db.pool()).create(&new_user("alice"), None, &[]).await.expect("the schema works");
+}
+
+#[derive(QueryableByName)]
+struct ColumnStorage {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    storage: String,
+}
+
+#[tokio::test]
+async fn post_bodies_stay_in_their_row_and_the_search_vector_leaves_it_first() {
+    let db = TestDatabase::create().await;
+    let mut connection = AsyncPgConnection::establish(db.url().expose_secret()).await.expect("connected");
+    let columns: Vec<ColumnStorage> = diesel::sql_query(
+        "SELECT attname::text AS name, attstorage::text AS storage FROM pg_attribute \
+         WHERE attrelid = 'posts'::regclass AND attnum > 0 AND NOT attisdropped AND attlen = -1 \
+         ORDER BY attname",
+    )
+    .load(&mut connection)
+    .await
+    .expect("queried");
+    let storage: Vec<(&str, &str)> =
+        columns.iter().map(|column| (column.name.as_str(), column.storage.as_str())).collect();
+    // m: in the row, compressed if need be; e: out of line first, uncompressed.
+    assert_eq!(
+        storage,
+        [
+            ("body", "m"),
+            ("description", "m"),
+            ("search", "e"),
+            ("search_head", "m"),
+            ("slug", "m"),
+            ("status", "m"),
+            ("tags", "m"),
+            ("title", "m"),
+        ],
+        "every variable-length column of posts has its storage set by migration 10"
+    );
 }
