@@ -32,6 +32,6 @@ seed *ARGS:
 bench *ARGS:
     BENCH_VIA_JUST=1 python3 bench/run.py {{ARGS}}
 
-# Server instructions per request under valgrind's callgrind (run `just bench` once first).
+# Server instructions per request under valgrind's callgrind, PostgreSQL's with --postgres (run `just bench` once first).
 instructions *ARGS:
     python3 bench/instructions.py {{ARGS}}

@@ -4,7 +4,8 @@
 Wall-clock numbers on a shared 2-core machine move by a third between identical
 runs; instruction counts do not (the same binary, dataset and requests give
 the same count to a fraction of a percent), so they show whether a change made
-the server's own work smaller. They leave out the kernel and PostgreSQL.
+the server's own work smaller. They leave out the kernel, and PostgreSQL but
+with `--postgres` (below).
 
 Needs what `just bench` leaves behind (the release binary, the seeded template
 database and target/bench/data/slugs.txt) and valgrind. Each path is measured
@@ -17,12 +18,28 @@ write scenario's mail jobs, whose retries would be counted too.
 The server runs under callgrind with production settings (as the benchmark
 starts it); after a warm-up, counting is switched on for exactly the measured
 requests, sent one at a time over one keep-alive connection.
+
+With `--postgres` it counts PostgreSQL's side of the same requests instead
+(the backends' instructions per request): the template is copied (pg_dump)
+into a scratch cluster of the machine's PostgreSQL (initdb in a temporary
+directory; stock settings but for autovacuum, which would be counted too)
+whose server runs under callgrind, and the release binary runs natively
+against it without background jobs, twice: for the warm-up alone, then for
+the warm-up and the measured requests. Each run's backends write their counts
+as they exit when the server stops; the difference between the two runs,
+divided by the measured requests, is the count. Run as root, the cluster's
+commands run as the `postgres` user.
+
+    python3 bench/instructions.py --postgres            # ~2 min, half of it the copy
+    python3 bench/instructions.py --postgres --pg-source folio_other --binary other/folio
 """
 
 import argparse
+import contextlib
 import glob
 import http.client
 import os
+import pwd
 import random
 import shutil
 import subprocess
@@ -54,11 +71,23 @@ def control(*args: str) -> None:
     subprocess.run(["callgrind_control", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def fresh_clone(pg: "bench.Postgres") -> None:
+def template_name(pg: "bench.Postgres") -> str:
     templates = pg.query(f"SELECT datname FROM pg_database WHERE datname LIKE '{bench.TEMPLATE_PREFIX}%'")
     if len(templates) != 1:
         bench.fail(f"expected one seeded template database, found {len(templates)}: run `just bench` first")
-    bench.clone_database(pg, templates[0][0], DATABASE)
+    return templates[0][0]
+
+
+def fresh_clone(pg: "bench.Postgres") -> None:
+    bench.clone_database(pg, template_name(pg), DATABASE)
+
+
+def program_totals(dump: str) -> int:
+    totals = subprocess.run(["callgrind_annotate", dump], capture_output=True, text=True, check=True).stdout
+    for line in totals.splitlines():
+        if "PROGRAM TOTALS" in line:
+            return int(line.split()[0].replace(",", ""))
+    bench.fail(f"no totals in the callgrind dump {dump}")
 
 
 def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str) -> int:
@@ -88,7 +117,6 @@ def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str)
     dumps = sorted(glob.glob(f"{out_dir}/cg.*.1"), key=os.path.getmtime)
     if not dumps:
         bench.fail("callgrind wrote no dump")
-    totals = subprocess.run(["callgrind_annotate", dumps[-1]], capture_output=True, text=True, check=True).stdout
     if args.top:
         inclusive = subprocess.run(["callgrind_annotate", "--inclusive=yes", dumps[-1]],
                                    capture_output=True, text=True, check=True).stdout
@@ -96,10 +124,141 @@ def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str)
         print(f"--- {path}: the {args.top} functions with the most instructions, callees included")
         for line in functions[:args.top]:
             print("   " + line[:200])
-    for line in totals.splitlines():
-        if "PROGRAM TOTALS" in line:
-            return int(line.split()[0].replace(",", "")) // args.requests
-    bench.fail("no totals in the callgrind dump")
+    return program_totals(dumps[-1]) // args.requests
+
+
+class ScratchCluster:
+    """A PostgreSQL cluster of its own in a temporary directory, holding a copy
+    of the benchmark's template; its server runs under callgrind."""
+
+    def __init__(self, args: argparse.Namespace, source: "bench.Postgres") -> None:
+        self.port = args.pg_port
+        self.source = source
+        self.source_database: str | None = args.pg_source
+        major = int(source.scalar("SHOW server_version_num") or "0") // 10000
+        self.bin = Path(f"/usr/lib/postgresql/{major}/bin")
+        if not (self.bin / "postgres").exists():
+            bench.fail(f"PostgreSQL {major}'s server programs are not in {self.bin}")
+        # initdb refuses to run as root: the cluster then belongs to `postgres`.
+        self.user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.dir = Path(tempfile.mkdtemp(prefix="folio-pg-instructions-"))
+        if self.user:
+            record = pwd.getpwnam("postgres")
+            os.chown(self.dir, record.pw_uid, record.pw_gid)
+        self.data = self.dir / "data"
+        # No autovacuum (it would be counted) and no logical replication
+        # launcher, which under callgrind exits with status 1: the postmaster
+        # takes that for a crash and restarts every process.
+        self.options = ["-p", str(self.port), "-k", str(self.dir), "-c", "autovacuum=off",
+                        "-c", "max_logical_replication_workers=0", "-c", "listen_addresses=127.0.0.1"]
+        self.server: subprocess.Popen | None = None
+        self.pg = bench.Postgres(f"postgres://postgres@127.0.0.1:{self.port}")
+
+    def run(self, *command: str) -> None:
+        result = subprocess.run([*self.user, *command], capture_output=True, text=True)
+        if result.returncode != 0:
+            bench.fail(f"{command[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+
+    def create(self) -> None:
+        bench.log(f"a scratch cluster on port {self.port}, with a copy of the benchmark's database")
+        self.run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", " ".join(self.options),
+                 "-l", str(self.dir / "log"), "-w", "start")
+        self.pg.query(f'CREATE DATABASE "{DATABASE}"')
+        source = self.source_database or template_name(self.source)
+        dump = subprocess.Popen(["pg_dump", "--no-owner", self.source.url(source)],
+                                stdout=subprocess.PIPE)
+        restore = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.pg.url(DATABASE)],
+                                 stdin=dump.stdout, capture_output=True, text=True)
+        if dump.wait() != 0 or restore.returncode != 0:
+            bench.fail(f"copying {source} failed: {restore.stderr.strip()[-500:]}")
+        self.pg.query("VACUUM ANALYZE", DATABASE)
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_under_callgrind(self) -> None:
+        # Each process writes its counts when it exits. callgrind_control is
+        # not used: its pipes (vgdb) could not be opened in forked processes
+        # (valgrind 3.19), which then exited with status 1, and the
+        # postmaster restarted everything.
+        log = self.dir / "callgrind.log"
+        self.server = subprocess.Popen(
+            [*self.user, "valgrind", "--tool=callgrind", "--trace-children=yes", "--vgdb=no",
+             f"--callgrind-out-file={self.dir}/cg.%p", str(self.bin / "postgres"), "-D", str(self.data),
+             *self.options],
+            stdout=subprocess.DEVNULL, stderr=log.open("w"),
+        )
+        deadline = time.monotonic() + 180
+        while subprocess.run(["psql", "-X", "-q", "-c", "SELECT 1", self.pg.url(DATABASE)],
+                             capture_output=True).returncode != 0:
+            if self.server.poll() is not None or time.monotonic() > deadline:
+                bench.fail(f"PostgreSQL under callgrind did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(1)
+        # The checks' backends write their counts as they exit: not into the
+        # first measurement.
+        self.exited_since(set())
+
+    def dumps(self) -> set[str]:
+        return set(glob.glob(f"{self.dir}/cg.*"))
+
+    def exited_since(self, before: set[str]) -> dict[str, int]:
+        """The totals of the processes that exited since `before` was listed,
+        once no more have come for a few seconds. (callgrind opens a process's
+        file when the process starts and writes the totals as it exits.)"""
+        deadline = time.monotonic() + 120
+        seen: dict[str, int | None] = {}
+        stable = 0
+        while stable < 3:
+            if time.monotonic() > deadline:
+                bench.fail("PostgreSQL's backends did not exit")
+            time.sleep(1)
+            current = {dump: dump_total(dump) for dump in self.dumps() - before}
+            stable = stable + 1 if current == seen else 0
+            seen = current
+        return {dump: total for dump, total in seen.items() if total is not None}
+
+    def close(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            subprocess.run([*self.user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
+                            "stop"], capture_output=True)
+        if self.server is not None:
+            self.server.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def dump_total(dump: str) -> int | None:
+    """A callgrind output file's total, or None while it is being written."""
+    try:
+        for line in Path(dump).read_text(errors="replace").splitlines():
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def measure_postgres(args: argparse.Namespace, cluster: ScratchCluster, path: str, slugs: list[str]) -> int:
+    """PostgreSQL's instructions per request: the server is run twice, for the
+    warm-up alone and for the warm-up and the measured requests, and each run's
+    backends (its connections, closed when it stops) are counted."""
+    options = argparse.Namespace(bcrypt_cost=12, port=args.port, smtp_port=2525)
+    env = bench.folio_env(options, cluster.pg.url(DATABASE), "instructions-" + "x" * 40)
+    # PostgreSQL runs some fifty times slower under callgrind: opening a
+    # connection takes seconds. No background jobs: their polling would be
+    # counted, more of it in the longer run.
+    env.update({"FOLIO__DATABASE__WAIT_TIMEOUT_MS": "60000", "FOLIO__DATABASE__CONNECT_TIMEOUT_MS": "60000",
+                "FOLIO__DATABASE__STATEMENT_TIMEOUT_MS": "60000", "FOLIO__JOBS__WORKERS": "0"})
+    totals = []
+    for measured in (0, args.requests):
+        before = cluster.dumps()
+        server = subprocess.Popen([str(args.binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            bench.wait_ready(f"http://127.0.0.1:{args.port}/health", server, seconds=120)
+            send(args.port, path, slugs, args.warmup + measured, random.Random(7))
+        finally:
+            server.terminate()
+            server.wait()
+        totals.append(sum(cluster.exited_since(before).values()))
+    return (totals[1] - totals[0]) // args.requests
 
 
 def main() -> None:
@@ -111,7 +270,12 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--port", type=int, default=18081)
     parser.add_argument("--top", type=int, default=0,
-                        help="also list the N functions with the most instructions, callees included")
+                        help="also list the N functions with the most instructions, callees included "
+                             "(the server's; not with --postgres)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="count PostgreSQL's instructions per request instead of the server's")
+    parser.add_argument("--pg-port", type=int, default=15433, help="the scratch cluster's port (--postgres)")
+    parser.add_argument("--pg-source", help="the database to copy (--postgres; default: the seeded template)")
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "callgrind_annotate"):
         if not shutil.which(tool):
@@ -121,10 +285,19 @@ def main() -> None:
         bench.fail("run `just bench` first: it builds the binary and writes the benchmark's inputs")
     slugs = slugs_file.read_text().split()
     started = time.time()
-    with tempfile.TemporaryDirectory() as out_dir:
-        for path in args.path or DEFAULT_PATHS:
-            count = measure(args, path, slugs, out_dir)
-            print(f"{count:>10,} instructions/request  GET {path}")
+    if args.postgres:
+        cluster = ScratchCluster(args, bench.Postgres(args.pg))
+        with contextlib.closing(cluster):
+            cluster.create()
+            cluster.start_under_callgrind()
+            for path in args.path or DEFAULT_PATHS:
+                count = measure_postgres(args, cluster, path, slugs)
+                print(f"{count:>10,} PostgreSQL instructions/request  GET {path}")
+    else:
+        with tempfile.TemporaryDirectory() as out_dir:
+            for path in args.path or DEFAULT_PATHS:
+                count = measure(args, path, slugs, out_dir)
+                print(f"{count:>10,} instructions/request  GET {path}")
     bench.log(f"done in {time.time() - started:.0f} s")
 
 
