@@ -22,11 +22,12 @@ requests, sent one at a time over one keep-alive connection.
 With `--postgres` it counts PostgreSQL's side of the same requests instead
 (the backends' instructions per request): the template is copied (pg_dump)
 into a scratch cluster of the machine's PostgreSQL (initdb in a temporary
-directory; stock settings but for autovacuum, which would be counted too)
-whose server runs under callgrind, and the release binary runs natively
-against it without background jobs, twice: for the warm-up alone, then for
-the warm-up and the measured requests. Each run's backends write their counts
-as they exit when the server stops; the difference between the two runs,
+directory; stock settings but what `ScratchCluster` says) whose server runs
+under callgrind, and the release binary runs natively against it without
+background jobs: once for the warm-up alone, not counted (it reads the
+warm-up's rows into the cluster's buffers), once more for it, then for the
+warm-up and the measured requests. Each run's backends write their counts as
+they exit, when the server stops; the difference between the last two runs,
 divided by the measured requests, is the count. Run as root, the cluster's
 commands run as the `postgres` user.
 
@@ -141,10 +142,10 @@ class ScratchCluster:
             bench.fail(f"PostgreSQL {major}'s server programs are not in {self.bin}")
         # initdb refuses to run as root: the cluster then belongs to `postgres`.
         self.user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        owner = pwd.getpwnam("postgres") if self.user else None
         self.dir = Path(tempfile.mkdtemp(prefix="folio-pg-instructions-"))
-        if self.user:
-            record = pwd.getpwnam("postgres")
-            os.chown(self.dir, record.pw_uid, record.pw_gid)
+        if owner:
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
         self.data = self.dir / "data"
         # No autovacuum (it would be counted) and no logical replication
         # launcher, which under callgrind exits with status 1: the postmaster
@@ -166,12 +167,16 @@ class ScratchCluster:
                  "-l", str(self.dir / "log"), "-w", "start")
         self.pg.query(f'CREATE DATABASE "{DATABASE}"')
         source = self.source_database or template_name(self.source)
-        dump = subprocess.Popen(["pg_dump", "--no-owner", self.source.url(source)],
-                                stdout=subprocess.PIPE)
-        restore = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.pg.url(DATABASE)],
-                                 stdin=dump.stdout, capture_output=True, text=True)
+        dump = subprocess.Popen(["pg_dump", "--no-owner", self.source.url(source)], stdout=subprocess.PIPE)
+        restore = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", self.pg.url(DATABASE)],
+                                   stdin=dump.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Only psql reads the dump: should it stop, pg_dump gets a broken pipe
+        # instead of waiting for a reader.
+        assert dump.stdout is not None
+        dump.stdout.close()
+        _, errors = restore.communicate()
         if dump.wait() != 0 or restore.returncode != 0:
-            bench.fail(f"copying {source} failed: {restore.stderr.strip()[-500:]}")
+            bench.fail(f"copying {source} failed: {errors.strip()[-500:]}")
         self.pg.query("VACUUM ANALYZE", DATABASE)
         self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
@@ -193,40 +198,63 @@ class ScratchCluster:
             if self.server.poll() is not None or time.monotonic() > deadline:
                 bench.fail(f"PostgreSQL under callgrind did not start:\n{log.read_text()[-2000:]}")
             time.sleep(1)
-        # The checks' backends write their counts as they exit: not into the
-        # first measurement.
-        self.exited_since(set())
+        self.postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
 
     def dumps(self) -> set[str]:
         return set(glob.glob(f"{self.dir}/cg.*"))
 
-    def exited_since(self, before: set[str]) -> dict[str, int]:
-        """The totals of the processes that exited since `before` was listed,
-        once no more have come for a few seconds. (callgrind opens a process's
-        file when the process starts and writes the totals as it exits.)"""
+    def children(self) -> list[int]:
+        """The postmaster's child processes: background processes and backends."""
+        pids = []
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.postmaster:
+                pids.append(int(Path(stat).parent.name))
+        return pids
+
+    def settled_children(self) -> int:
+        """How many children the postmaster has once that number has not
+        changed for two seconds: the background processes, after the backends
+        of earlier connections have exited."""
         deadline = time.monotonic() + 120
-        seen: dict[str, int | None] = {}
-        stable = 0
-        while stable < 3:
+        counts: list[int] = []
+        while len(counts) < 5 or len(set(counts[-5:])) > 1:
+            if time.monotonic() > deadline:
+                bench.fail("PostgreSQL's processes did not settle")
+            counts.append(len(self.children()))
+            time.sleep(0.5)
+        return counts[-1]
+
+    def exited_since(self, before: set[str], background: int) -> dict[str, int]:
+        """The work of the backends that exited since `before` was listed,
+        by file, once only the `background` processes are left and every
+        exited backend has written its counts."""
+        deadline = time.monotonic() + 120
+        while True:
             if time.monotonic() > deadline:
                 bench.fail("PostgreSQL's backends did not exit")
-            time.sleep(1)
-            current = {dump: dump_total(dump) for dump in self.dumps() - before}
-            stable = stable + 1 if current == seen else 0
-            seen = current
-        return {dump: total for dump, total in seen.items() if total is not None}
+            current = self.dumps() - before
+            if len(self.children()) <= background and all(dump_total(dump) is not None for dump in current):
+                return {dump: backend_work(dump) for dump in current}
+            time.sleep(0.5)
 
     def close(self) -> None:
         if (self.data / "postmaster.pid").exists():
             subprocess.run([*self.user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
                             "stop"], capture_output=True)
         if self.server is not None:
-            self.server.wait()
+            try:
+                self.server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def dump_total(dump: str) -> int | None:
-    """A callgrind output file's total, or None while it is being written."""
+    """A callgrind output file's total, or None until it is written."""
     try:
         for line in Path(dump).read_text(errors="replace").splitlines():
             if line.startswith("totals:"):
@@ -236,10 +264,24 @@ def dump_total(dump: str) -> int | None:
     return None
 
 
+def backend_work(dump: str) -> int:
+    """A backend's own instructions: those under PostgresMain. A forked
+    process starts with its parent's counts, so its file's total also holds
+    what the postmaster had done before the fork."""
+    inclusive = subprocess.run(["callgrind_annotate", "--inclusive=yes", dump],
+                               capture_output=True, text=True, check=True).stdout
+    for line in inclusive.splitlines():
+        if ":PostgresMain " in line and "%)" in line:
+            return int(line.split()[0].replace(",", ""))
+    return 0  # not a backend (a process that never ran queries)
+
+
 def measure_postgres(args: argparse.Namespace, cluster: ScratchCluster, path: str, slugs: list[str]) -> int:
-    """PostgreSQL's instructions per request: the server is run twice, for the
-    warm-up alone and for the warm-up and the measured requests, and each run's
-    backends (its connections, closed when it stops) are counted."""
+    """PostgreSQL's instructions per request: the server is run for the
+    warm-up alone and then for the warm-up and the measured requests, and each
+    run's backends (its connections, closed when it stops) are counted. A first
+    run, not counted, reads what the warm-up reads into the cluster's buffers,
+    so that the two counted runs' warm-ups find the same."""
     options = argparse.Namespace(bcrypt_cost=12, port=args.port, smtp_port=2525)
     env = bench.folio_env(options, cluster.pg.url(DATABASE), "instructions-" + "x" * 40)
     # PostgreSQL runs some fifty times slower under callgrind: opening a
@@ -248,7 +290,8 @@ def measure_postgres(args: argparse.Namespace, cluster: ScratchCluster, path: st
     env.update({"FOLIO__DATABASE__WAIT_TIMEOUT_MS": "60000", "FOLIO__DATABASE__CONNECT_TIMEOUT_MS": "60000",
                 "FOLIO__DATABASE__STATEMENT_TIMEOUT_MS": "60000", "FOLIO__JOBS__WORKERS": "0"})
     totals = []
-    for measured in (0, args.requests):
+    for measured in (0, 0, args.requests):
+        background = cluster.settled_children()
         before = cluster.dumps()
         server = subprocess.Popen([str(args.binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -257,8 +300,8 @@ def measure_postgres(args: argparse.Namespace, cluster: ScratchCluster, path: st
         finally:
             server.terminate()
             server.wait()
-        totals.append(sum(cluster.exited_since(before).values()))
-    return (totals[1] - totals[0]) // args.requests
+        totals.append(sum(cluster.exited_since(before, background).values()))
+    return (totals[2] - totals[1]) // args.requests
 
 
 def main() -> None:
