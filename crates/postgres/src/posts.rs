@@ -208,8 +208,8 @@ fn post_columns(reader: Option<UserId>) -> PostColumns {
 ///
 /// Slugs are unique (`posts_slug_key`), so it has no `LIMIT`: the plan would
 /// gain a Limit node, whose set-up at every execution (a row type of all 18
-/// columns, looked up column by column) cost PostgreSQL 12,000 of the
-/// statement's ~170,000 instructions (callgrind on a backend; README,
+/// columns, looked up column by column) cost PostgreSQL 12,000 of the read's
+/// 141,000 instructions (`just instructions --postgres`; README,
 /// "Performance").
 fn post_by_slug_dsl(slug: &str, reader: Option<UserId>) -> impl QueryFragment<Pg> + '_ {
     posts::table
