@@ -4,9 +4,9 @@
 -- A row over ~2 kB gets its largest values compressed and, if that is not
 -- enough, moved to the table's TOAST table (storage EXTENDED, the default).
 -- A post's row usually passed that size with two large values, the body and
--- `search` (the vector of the whole text), and the body was moved out as often
--- as not: reading a post then took a lookup in the TOAST table's index and a
--- read of each chunk, a sixth of what PostgreSQL spent on a post read.
+-- `search` (the vector of the whole text), and many bodies were moved out:
+-- reading such a post took a lookup in the TOAST table's index and a read of
+-- each chunk, a sixth of PostgreSQL's time on post reads in a profile.
 --
 -- MAIN keeps a value in the row, compressed if the row needs it, and moves it
 -- out only when the row would not fit in a page otherwise. EXTERNAL moves a
