@@ -83,14 +83,6 @@ def fresh_clone(pg: "bench.Postgres") -> None:
     bench.clone_database(pg, template_name(pg), DATABASE)
 
 
-def program_totals(dump: str) -> int:
-    totals = subprocess.run(["callgrind_annotate", dump], capture_output=True, text=True, check=True).stdout
-    for line in totals.splitlines():
-        if "PROGRAM TOTALS" in line:
-            return int(line.split()[0].replace(",", ""))
-    bench.fail(f"no totals in the callgrind dump {dump}")
-
-
 def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str) -> int:
     pg = bench.Postgres(args.pg)
     fresh_clone(pg)
@@ -125,7 +117,10 @@ def measure(args: argparse.Namespace, path: str, slugs: list[str], out_dir: str)
         print(f"--- {path}: the {args.top} functions with the most instructions, callees included")
         for line in functions[:args.top]:
             print("   " + line[:200])
-    return program_totals(dumps[-1]) // args.requests
+    total = dump_total(dumps[-1])
+    if total is None:
+        bench.fail(f"no totals in the callgrind dump {dumps[-1]}")
+    return total // args.requests
 
 
 class ScratchCluster:
