@@ -95,6 +95,19 @@ fn no_reader() -> Fixed<Nullable<Bool>> {
     fixed("NULL::boolean")
 }
 
+/// Whether `reader` favourited the row's post: a signed-in reader's [`ReaderState`].
+#[diesel::dsl::auto_type]
+fn favourited_by(reader: Uuid) -> _ {
+    exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader))).nullable()
+}
+
+/// Whether `reader` follows the row's author: a signed-in reader's [`ReaderState`].
+#[diesel::dsl::auto_type]
+fn author_followed_by(reader: Uuid) -> _ {
+    exists(follows::table.filter(follows::follower_id.eq(reader)).filter(follows::followee_id.eq(posts::author_id)))
+        .nullable()
+}
+
 /// A post as listed: the row, its author, and the reader's favourite and follow.
 type SummaryWithAuthor = (SummaryRow, AuthorRow, ReaderState, ReaderState);
 
@@ -190,18 +203,7 @@ fn summary_columns(reader: Option<UserId>) -> SummaryColumns {
         }
         Some(reader) => {
             let reader = reader.as_uuid();
-            Box::new((
-                summary,
-                author,
-                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader)))
-                    .nullable(),
-                exists(
-                    follows::table
-                        .filter(follows::follower_id.eq(reader))
-                        .filter(follows::followee_id.eq(posts::author_id)),
-                )
-                .nullable(),
-            ))
+            Box::new((summary, author, favourited_by(reader), author_followed_by(reader)))
         }
     }
 }
@@ -214,19 +216,7 @@ fn post_columns(reader: Option<UserId>) -> PostColumns {
         None => Box::new((summary, author, no_reader(), no_reader(), posts::body)),
         Some(reader) => {
             let reader = reader.as_uuid();
-            Box::new((
-                summary,
-                author,
-                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader)))
-                    .nullable(),
-                exists(
-                    follows::table
-                        .filter(follows::follower_id.eq(reader))
-                        .filter(follows::followee_id.eq(posts::author_id)),
-                )
-                .nullable(),
-                posts::body,
-            ))
+            Box::new((summary, author, favourited_by(reader), author_followed_by(reader), posts::body))
         }
     }
 }
@@ -337,19 +327,7 @@ fn counted_columns(reader: Option<UserId>, total: TotalColumn) -> CountedColumns
         }
         Some(reader) => {
             let reader = reader.as_uuid();
-            Box::new((
-                summary,
-                author,
-                exists(favorites::table.filter(favorites::post_id.eq(posts::id)).filter(favorites::user_id.eq(reader)))
-                    .nullable(),
-                exists(
-                    follows::table
-                        .filter(follows::follower_id.eq(reader))
-                        .filter(follows::followee_id.eq(posts::author_id)),
-                )
-                .nullable(),
-                total,
-            ))
+            Box::new((summary, author, favourited_by(reader), author_followed_by(reader), total))
         }
     }
 }
