@@ -121,6 +121,11 @@ impl ApiError {
         error
     }
 
+    /// The methods the route supports, for 405 answers.
+    pub fn allow(&self) -> Option<&'static str> {
+        self.allow
+    }
+
     /// When the client may retry, for 429 answers.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         self.retry_after

@@ -5,6 +5,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::surface::Surface;
 
 /// JSON bodies: size limit, content type required, errors in the envelope.
 pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
@@ -67,9 +68,10 @@ pub(crate) fn path_config() -> web::PathConfig {
     })
 }
 
-/// The default service: an unknown route.
-pub(crate) async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found(format!("No route matches {} {}.", request.method(), request.path())))
+/// The default service: an unknown route, in the shape of the surface its path is on.
+pub(crate) async fn not_found(request: HttpRequest) -> actix_web::HttpResponse {
+    let error = ApiError::not_found(format!("No route matches {} {}.", request.method(), request.path()));
+    Surface::of(request.path()).error_response(&error)
 }
 
 #[cfg(test)]

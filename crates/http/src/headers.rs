@@ -5,9 +5,10 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{ResponseError, web};
+use actix_web::web;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::surface::Surface;
 
 /// The API serves JSON only, so its policy forbids everything a browser could
 /// load or frame. Pages that need more (the API docs) set their own.
@@ -46,7 +47,8 @@ pub(crate) async fn timeout(
                 ErrorCode::Unavailable,
                 format!("The request took longer than {} s and was stopped; try again.", limit.as_secs()),
             );
-            Ok(ServiceResponse::new(http_request, error.error_response()).map_into_right_body())
+            let response = Surface::of(http_request.path()).error_response(&error);
+            Ok(ServiceResponse::new(http_request, response).map_into_right_body())
         }
     }
 }

@@ -13,6 +13,7 @@ mod rate_limit;
 mod realworld;
 mod request_id;
 mod services;
+mod surface;
 mod v1;
 
 use actix_web::body::MessageBody;

@@ -15,11 +15,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, web};
+use actix_web::web;
 use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
 
 use crate::error::ApiError;
 use crate::services::Services;
+use crate::surface::Surface;
 
 /// The limits and how to find the client's address.
 #[derive(Debug, Clone)]
@@ -121,7 +122,7 @@ pub(crate) async fn middleware<S: Services>(
     let limiter = services.limiter();
     let global = decide(limiter, &format!("ip:{ip}"), settings.global, true).await;
     if let RateDecision::Limited { retry_after } = global {
-        let response = refusal(retry_after).error_response();
+        let response = Surface::of(request.path()).error_response(&refusal(retry_after));
         return Ok(request.into_response(response).map_into_right_body());
     }
     let endpoint = auth_endpoint(request.method(), request.path());
@@ -132,7 +133,7 @@ pub(crate) async fn middleware<S: Services>(
     if let (Some(endpoint), Some(key)) = (endpoint, &auth_key) {
         let count = endpoint != AuthEndpoint::LogIn;
         if let RateDecision::Limited { retry_after } = decide(limiter, key, settings.auth, count).await {
-            let response = refusal(retry_after).error_response();
+            let response = Surface::of(request.path()).error_response(&refusal(retry_after));
             return Ok(request.into_response(response).map_into_right_body());
         }
     }

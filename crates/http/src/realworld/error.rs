@@ -20,6 +20,7 @@ pub(crate) struct RwError {
     status: StatusCode,
     errors: BTreeMap<String, Vec<String>>,
     retry_after: Option<String>,
+    allow: Option<&'static str>,
 }
 
 impl RwError {
@@ -27,7 +28,7 @@ impl RwError {
         let mut errors = BTreeMap::new();
         errors.insert(key.to_owned(), vec![message.to_owned()]);
         let retry_after = (status == StatusCode::SERVICE_UNAVAILABLE).then(|| "5".to_owned());
-        Self { status, errors, retry_after }
+        Self { status, errors, retry_after, allow: None }
     }
 
     /// 401 for a request without a token.
@@ -43,7 +44,8 @@ impl RwError {
         move |error| Self::from_api(&ApiError::from(error), resource)
     }
 
-    fn from_api(error: &ApiError, resource: &str) -> Self {
+    /// `error` in the spec's words, naming `resource` in 403 and 404 answers.
+    pub(crate) fn from_api(error: &ApiError, resource: &str) -> Self {
         match error.code() {
             ErrorCode::ValidationError | ErrorCode::BadRequest | ErrorCode::UnsupportedMediaType => {
                 let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -53,7 +55,7 @@ impl RwError {
                 if errors.is_empty() {
                     errors.insert("body".to_owned(), vec![error.message().to_owned()]);
                 }
-                Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, retry_after: None }
+                Self { status: StatusCode::UNPROCESSABLE_ENTITY, errors, retry_after: None, allow: None }
             }
             ErrorCode::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "token", "is invalid"),
             ErrorCode::Forbidden => Self::new(StatusCode::FORBIDDEN, resource, "forbidden"),
@@ -63,7 +65,11 @@ impl RwError {
                 Self::new(StatusCode::CONFLICT, field, "has already been taken")
             }
             ErrorCode::PayloadTooLarge => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "body", "is too large"),
-            ErrorCode::MethodNotAllowed => Self::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed"),
+            ErrorCode::MethodNotAllowed => {
+                let mut refused = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method", "is not allowed");
+                refused.allow = error.allow();
+                refused
+            }
             ErrorCode::RateLimited => {
                 let mut limited = Self::new(StatusCode::TOO_MANY_REQUESTS, "requests", "are too many");
                 limited.retry_after = error.retry_after().map(crate::error::retry_after_seconds);
@@ -119,6 +125,9 @@ impl ResponseError for RwError {
         }
         if let Some(seconds) = &self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.as_str()));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
         }
         response.json(Body { errors: &self.errors })
     }

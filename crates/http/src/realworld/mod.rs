@@ -18,8 +18,9 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, Res
 use folio_domain::credentials::Principal;
 use serde::Serialize;
 
-use self::error::RwError;
+pub(crate) use self::error::RwError;
 use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
+use crate::error::ApiError;
 use crate::extract::json_error;
 use crate::services::Services;
 
@@ -70,9 +71,11 @@ impl FromRequest for MaybeRwUser {
     }
 }
 
-/// A resource whose unsupported methods get a 405, held to the request time limit.
+/// A resource whose unsupported methods get a 405 naming the allowed ones (in
+/// the `Allow` header), held to the request time limit.
 fn resource(
     path: &str,
+    allow: &'static str,
 ) -> Resource<
     impl ServiceFactory<
         ServiceRequest,
@@ -83,12 +86,8 @@ fn resource(
     >,
 > {
     web::resource(path)
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(RwError::new(
-                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method",
-                "is not allowed",
-            ))
+        .default_service(web::to(move || async move {
+            Err::<HttpResponse, _>(RwError::from(ApiError::method_not_allowed(allow)))
         }))
         .wrap(from_fn(crate::headers::timeout))
 }
@@ -109,39 +108,45 @@ pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig, body_limit: u
                 RwError::new(actix_web::http::StatusCode::NOT_FOUND, "resource", "not found").into()
             }),
         )
-        .service(resource("/users/login").route(web::post().to(users::log_in::<S>)))
-        .service(resource("/users").route(web::post().to(users::register::<S>)))
-        .service(resource("/user").route(web::get().to(users::current::<S>)).route(web::put().to(users::update::<S>)))
-        .service(resource("/profiles/{username}").route(web::get().to(users::profile::<S>)))
+        .service(resource("/users/login", "POST").route(web::post().to(users::log_in::<S>)))
+        .service(resource("/users", "POST").route(web::post().to(users::register::<S>)))
         .service(
-            resource("/profiles/{username}/follow")
+            resource("/user", "GET, PUT")
+                .route(web::get().to(users::current::<S>))
+                .route(web::put().to(users::update::<S>)),
+        )
+        .service(resource("/profiles/{username}", "GET").route(web::get().to(users::profile::<S>)))
+        .service(
+            resource("/profiles/{username}/follow", "POST, DELETE")
                 .route(web::post().to(users::follow::<S>))
                 .route(web::delete().to(users::unfollow::<S>)),
         )
-        .service(resource("/articles/feed").route(web::get().to(articles::feed::<S>)))
+        .service(resource("/articles/feed", "GET").route(web::get().to(articles::feed::<S>)))
         .service(
-            resource("/articles")
+            resource("/articles", "GET, POST")
                 .route(web::get().to(articles::list::<S>))
                 .route(web::post().to(articles::create::<S>)),
         )
         .service(
-            resource("/articles/{slug}")
+            resource("/articles/{slug}", "GET, PUT, DELETE")
                 .route(web::get().to(articles::get::<S>))
                 .route(web::put().to(articles::update::<S>))
                 .route(web::delete().to(articles::delete::<S>)),
         )
         .service(
-            resource("/articles/{slug}/favorite")
+            resource("/articles/{slug}/favorite", "POST, DELETE")
                 .route(web::post().to(articles::favorite::<S>))
                 .route(web::delete().to(articles::unfavorite::<S>)),
         )
         .service(
-            resource("/articles/{slug}/comments")
+            resource("/articles/{slug}/comments", "GET, POST")
                 .route(web::get().to(articles::comments::<S>))
                 .route(web::post().to(articles::add_comment::<S>)),
         )
-        .service(resource("/articles/{slug}/comments/{id}").route(web::delete().to(articles::delete_comment::<S>)))
-        .service(resource("/tags").route(web::get().to(articles::tags::<S>)))
+        .service(
+            resource("/articles/{slug}/comments/{id}", "DELETE").route(web::delete().to(articles::delete_comment::<S>)),
+        )
+        .service(resource("/tags", "GET").route(web::get().to(articles::tags::<S>)))
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(RwError::new(actix_web::http::StatusCode::NOT_FOUND, "route", "not found"))
         }));

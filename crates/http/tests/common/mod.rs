@@ -1,10 +1,12 @@
 //! The services the HTTP tests drive the app over: mocks of the domain's
-//! service traits, and a limiter that never limits.
+//! service traits, and a limiter that never limits unless told to refuse.
 
-use folio_domain::accounts::{MockAccountService, MockUserAdminService, Unlimited};
+use folio_domain::PortError;
+use folio_domain::accounts::{MockAccountService, MockUserAdminService};
 use folio_domain::content::MockContentService;
 use folio_domain::jobs::MockJobAdminService;
 use folio_domain::mail::MockAccountMailService;
+use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
 use folio_domain::webhooks::MockWebhookService;
 use folio_http::Services;
 
@@ -15,6 +17,37 @@ pub(crate) struct TestServices {
     pub(crate) mail: MockAccountMailService,
     pub(crate) jobs: MockJobAdminService,
     pub(crate) webhooks: MockWebhookService,
+    pub(crate) limiter: TestLimiter,
+}
+
+/// Allows everything, or refuses everything once `refuse` is set.
+#[derive(Debug, Default)]
+pub(crate) struct TestLimiter {
+    pub(crate) refuse: bool,
+}
+
+impl TestLimiter {
+    fn decide(&self, limit: RateLimit) -> RateDecision {
+        if self.refuse {
+            RateDecision::Limited { retry_after: std::time::Duration::from_secs(30) }
+        } else {
+            RateDecision::Allowed { remaining: limit.max, reset_after: limit.window }
+        }
+    }
+}
+
+impl RateLimiter for TestLimiter {
+    async fn hit(&self, _: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        Ok(self.decide(limit))
+    }
+
+    async fn peek(&self, _: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        Ok(self.decide(limit))
+    }
+
+    async fn record(&self, _: &str, _: RateLimit) -> Result<(), PortError> {
+        Ok(())
+    }
 }
 
 impl TestServices {
@@ -27,6 +60,7 @@ impl TestServices {
             mail: MockAccountMailService::new(),
             jobs: MockJobAdminService::new(),
             webhooks: MockWebhookService::new(),
+            limiter: TestLimiter::default(),
         }
     }
 }
@@ -35,7 +69,7 @@ impl Services for TestServices {
     type Accounts = MockAccountService;
     type UserAdmin = MockUserAdminService;
     type Content = MockContentService;
-    type Limiter = Unlimited;
+    type Limiter = TestLimiter;
     type AccountMail = MockAccountMailService;
     type Jobs = MockJobAdminService;
     type Webhooks = MockWebhookService;
@@ -53,7 +87,7 @@ impl Services for TestServices {
     }
 
     fn limiter(&self) -> &Self::Limiter {
-        &Unlimited
+        &self.limiter
     }
 
     fn account_mail(&self) -> &Self::AccountMail {
