@@ -26,9 +26,10 @@ async fn failed_log_ins_are_limited_per_ip_with_retry_after_and_successes_are_no
 }
 
 #[tokio::test]
-async fn failed_log_ins_are_limited_per_account_across_addresses() {
+async fn failed_log_ins_lock_the_account_across_addresses() {
+    // The per-account rule is the domain's lockout; the HTTP budgets are per address.
     let app =
-        spawn_app_with(&[("FOLIO__RATE_LIMIT__AUTH_MAX", "3"), ("FOLIO__RATE_LIMIT__TRUSTED_PROXIES", "127.0.0.1")])
+        spawn_app_with(&[("FOLIO__LOCKOUT__MAX_FAILURES", "3"), ("FOLIO__RATE_LIMIT__TRUSTED_PROXIES", "127.0.0.1")])
             .await;
     app.register("target").await;
     for attempt in 0..3 {
@@ -41,7 +42,7 @@ async fn failed_log_ins_are_limited_per_account_across_addresses() {
             .expect("answers");
         assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
     }
-    // A fourth address, the right password: the account's budget is spent.
+    // A fourth address, the right password: the account is locked.
     let reply = app
         .request(Method::POST, "/api/v1/auth/login")
         .header("x-forwarded-for", "198.51.100.99")

@@ -1,5 +1,7 @@
-//! Abuse protection at the edge: a per-IP budget for every request, and tight
-//! per-IP and per-account budgets for the authentication endpoints.
+//! Abuse protection at the edge: a per-IP budget for every request, and a
+//! tight per-IP budget for the authentication endpoints. Budgets here are per
+//! client address only: locking an account after repeated failed log-ins is
+//! the domain's rule (`lockout.*`), applied by the account service.
 //!
 //! Counting happens behind the domain's `RateLimiter` port, so one instance
 //! counts in memory and several share Redis. A refused request is 429
@@ -30,8 +32,7 @@ pub struct RateLimitSettings {
     /// Every request, per client IP.
     pub global: RateLimit,
     /// Log-in (failures only), registration, refresh, password reset and
-    /// e-mail verification, per client IP and, where the request names one,
-    /// per account.
+    /// e-mail verification, per client IP.
     pub auth: RateLimit,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
@@ -158,34 +159,6 @@ pub(crate) async fn middleware<S: Services>(
         }
     }
     Ok(response.map_into_left_body())
-}
-
-/// The per-account part of the log-in budget, checked by the log-in handlers,
-/// which know the address: refuses when the account's failures are spent.
-pub(crate) async fn check_account<S: Services>(
-    services: &S,
-    settings: Option<&RateLimitSettings>,
-    email: &str,
-) -> Result<(), ApiError> {
-    let Some(settings) = settings.filter(|settings| settings.enabled) else {
-        return Ok(());
-    };
-    let key = format!("auth:login-account:{}", email.trim().to_lowercase());
-    match decide(services.limiter(), &key, settings.auth, false).await {
-        RateDecision::Limited { retry_after } => Err(refusal(retry_after)),
-        RateDecision::Allowed { .. } => Ok(()),
-    }
-}
-
-/// Counts a failed log-in against the account's budget.
-pub(crate) async fn account_failed<S: Services>(services: &S, settings: Option<&RateLimitSettings>, email: &str) {
-    let Some(settings) = settings.filter(|settings| settings.enabled) else {
-        return;
-    };
-    let key = format!("auth:login-account:{}", email.trim().to_lowercase());
-    if let Err(error) = services.limiter().record(&key, settings.auth).await {
-        tracing::warn!(error = format!("{error:#}"), "could not count a failed log-in");
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use super::dto::{ProfileBody, ProfileEnvelope, UserBody, UserEnvelope};
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
-use crate::rate_limit::{self, RateLimitSettings};
 use crate::services::Services;
 use crate::v1::dto::present;
 use crate::v1::users::optional_update;
@@ -38,7 +37,6 @@ pub(crate) struct LogIn {
 
 pub(crate) async fn log_in<S: Services>(
     services: web::Data<S>,
-    limits: Option<web::Data<RateLimitSettings>>,
     body: web::Json<UserEnvelope<LogIn>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
@@ -48,12 +46,9 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::from(errors).into());
     };
-    let limits = limits.as_ref().map(|limits| limits.get_ref());
-    rate_limit::check_account(services.get_ref(), limits, &email).await?;
-    let signed_in = match services.accounts().log_in(email.clone(), PasswordAttempt::new(password)).await {
+    let signed_in = match services.accounts().log_in(email, PasswordAttempt::new(password)).await {
         Ok(signed_in) => signed_in,
         Err(LogInError::InvalidCredentials) => {
-            rate_limit::account_failed(services.get_ref(), limits, &email).await;
             return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
         }
         Err(LogInError::Deactivated) => {

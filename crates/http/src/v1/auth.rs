@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::{AccountService, LogInError, Registration};
+use folio_domain::accounts::{AccountService, Registration};
 use folio_domain::credentials::{Password, PasswordAttempt, RefreshToken};
 use folio_domain::user::{DisplayName, Email, Username};
 use serde::Deserialize;
@@ -13,7 +13,6 @@ use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
 use crate::openapi as doc;
-use crate::rate_limit::{self, RateLimitSettings};
 use crate::services::Services;
 
 /// A new account. Every problem is reported at once, each under its field.
@@ -94,7 +93,7 @@ pub(crate) struct LogInRequest {
 ///
 /// Exchanges an email and password for an access and a refresh token. A wrong
 /// email and a wrong password get the same 401; a deactivated account gets 403.
-/// Repeated failures for one email are refused for a while with 429.
+/// Repeated failures for one email lock it for a while: 429, even with the right password.
 #[utoipa::path(
     post,
     path = "/auth/login",
@@ -108,7 +107,6 @@ pub(crate) struct LogInRequest {
 )]
 pub(crate) async fn log_in<S: Services>(
     services: web::Data<S>,
-    limits: Option<web::Data<RateLimitSettings>>,
     body: web::Json<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -118,13 +116,8 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(errors.into());
     };
-    let limits = limits.as_ref().map(|limits| limits.get_ref());
-    rate_limit::check_account(services.get_ref(), limits, &email).await?;
-    let result = services.accounts().log_in(email.clone(), PasswordAttempt::new(password)).await;
-    if matches!(result, Err(LogInError::InvalidCredentials)) {
-        rate_limit::account_failed(services.get_ref(), limits, &email).await;
-    }
-    Ok(envelope::ok(SignedInBody::from(result?)))
+    let signed_in = services.accounts().log_in(email, PasswordAttempt::new(password)).await?;
+    Ok(envelope::ok(SignedInBody::from(signed_in)))
 }
 
 /// A refresh token to trade for a new pair.
