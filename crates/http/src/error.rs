@@ -376,7 +376,8 @@ impl From<ProfileError> for ApiError {
 impl From<PostError> for ApiError {
     fn from(error: PostError) -> Self {
         match error {
-            PostError::NotFound => Self::not_found("No post or comment exists here."),
+            PostError::NotFound => Self::not_found("No post has this slug."),
+            PostError::CommentNotFound => Self::not_found("No comment with this id is on this post."),
             PostError::Forbidden => Self::new(ErrorCode::Forbidden, "You may not change this."),
             PostError::Unknown(error) => Self::internal(&error),
         }

@@ -19,9 +19,12 @@ pub enum ProfileError {
 /// Failure of the operations on one post and its comments.
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
-    /// No such post, or one the reader may not see; or no such comment on it.
+    /// No such post, or one the reader may not see.
     #[error("post not found")]
     NotFound,
+    /// The post is there, but no comment with this id is on it.
+    #[error("comment not found")]
+    CommentNotFound,
     /// The reader sees the post but may not do this to it.
     #[error("you may not change this")]
     Forbidden,

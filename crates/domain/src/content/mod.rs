@@ -209,8 +209,9 @@ pub trait ContentService: Send + Sync + 'static {
     /// Deletes a comment: its author, the post's author, a moderator or an admin may.
     ///
     /// # Errors
-    /// [`PostError::NotFound`] for an invisible post or a comment not on it;
-    /// [`PostError::Forbidden`].
+    /// [`PostError::NotFound`] for a post that does not exist or is invisible
+    /// (whatever the comment); [`PostError::CommentNotFound`] when the post is
+    /// there but the comment is not on it; [`PostError::Forbidden`].
     fn delete_comment(
         &self,
         actor: Principal,

@@ -349,7 +349,7 @@ where
 
     async fn delete_comment(&self, actor: Principal, slug: Slug, id: CommentId) -> Result<(), PostError> {
         let post = self.visible_post(Some(&actor), &slug).await?;
-        let comment = self.comments.find(post.summary.id, id).await?.ok_or(PostError::NotFound)?;
+        let comment = self.comments.find(post.summary.id, id).await?.ok_or(PostError::CommentNotFound)?;
         let allowed = comment.author_id == actor.user_id || is_author(&post, &actor) || actor.role.can_moderate();
         if !allowed {
             return Err(PostError::Forbidden);

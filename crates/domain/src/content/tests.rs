@@ -1925,12 +1925,25 @@ async fn delete_comment_by_another_user_is_forbidden_and_deletes_nothing() {
 }
 
 #[tokio::test]
-async fn delete_comment_not_on_the_post_returns_not_found_and_deletes_nothing() {
+async fn delete_comment_not_on_the_post_returns_comment_not_found_and_deletes_nothing() {
     // Arrange
     let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(MODERATOR)), Some(published()));
     ports.comments.expect_find().with(eq(post_id()), eq(comment_id())).times(1).returning(|_, _| ready(Ok(None)));
     ports.comments.expect_delete().times(0);
     let content = ports.into_content();
+
+    // Act
+    let result = content.delete_comment(moderator(), slug(MY_TITLE), comment_id()).await;
+
+    // Assert
+    assert!(matches!(result, Err(PostError::CommentNotFound)), "got {result:?}");
+}
+
+#[tokio::test]
+async fn delete_comment_of_a_post_that_does_not_exist_returns_not_found_about_the_post() {
+    // Arrange
+    let content =
+        Ports::new().finding_post(MY_TITLE, Some(user_id(MODERATOR)), None).touching_no_comment().into_content();
 
     // Act
     let result = content.delete_comment(moderator(), slug(MY_TITLE), comment_id()).await;

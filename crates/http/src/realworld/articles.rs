@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::content::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
-use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostListing, PostUpdate};
+use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostError, PostListing, PostUpdate};
 use folio_domain::pagination::{Page, PageRequest};
 use folio_domain::user::Username;
 use serde::Deserialize;
@@ -281,11 +281,13 @@ pub(crate) async fn delete_comment<S: Services>(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, RwError> {
     let (raw_slug, id) = path.into_inner();
-    services
-        .content()
-        .delete_comment(caller.principal, slug(&raw_slug)?, CommentId::new(id))
-        .await
-        .map_err(RwError::about("comment"))?;
+    services.content().delete_comment(caller.principal, slug(&raw_slug)?, CommentId::new(id)).await.map_err(
+        |error| {
+            // A missing article is about the article, whatever the comment.
+            let resource = if matches!(error, PostError::CommentNotFound) { "comment" } else { "article" };
+            RwError::about(resource)(error)
+        },
+    )?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,0 +1,79 @@
+//! Deleting a comment on both surfaces: a missing post is about the post,
+//! a missing comment on a post that exists is about the comment.
+
+mod common;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{test, web};
+use common::TestServices;
+use folio_domain::accounts::AuthenticateError;
+use folio_domain::content::PostError;
+use folio_domain::content::values::{CommentId, Slug};
+use folio_domain::credentials::{Principal, SessionId};
+use folio_domain::user::{Role, UserId, Username};
+use folio_http::HttpSettings;
+use mockall::predicate::eq;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const TOKEN: &str = "valid-token";
+
+fn principal() -> Principal {
+    Principal {
+        user_id: UserId::new(Uuid::from_u128(1)),
+        username: Username::parse("alice").expect("a valid username"),
+        session_id: SessionId::new(Uuid::from_u128(2)),
+        role: Role::User,
+    }
+}
+
+/// The app, with `delete_comment` of comment 7 on `my-post` answering `outcome` once per surface.
+async fn delete_comment(outcome: fn() -> PostError, uri: &str, scheme: &str) -> (StatusCode, Value) {
+    let mut services = TestServices::new();
+    services.accounts.expect_authenticate().returning(|token| {
+        Box::pin(async move { if token == TOKEN { Ok(principal()) } else { Err(AuthenticateError::InvalidToken) } })
+    });
+    services
+        .content
+        .expect_delete_comment()
+        .with(eq(principal()), eq(Slug::parse("my-post").expect("a valid slug")), eq(CommentId::new(7)))
+        .times(1)
+        .returning(move |_, _, _| Box::pin(async move { Err(outcome()) }));
+    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let request = test::TestRequest::delete()
+        .uri(uri)
+        .insert_header((header::AUTHORIZATION, format!("{scheme} {TOKEN}")))
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    let status = response.status();
+    (status, test::read_body_json(response).await)
+}
+
+#[actix_web::test]
+async fn deleting_a_comment_of_a_missing_article_is_404_about_the_article_on_the_realworld_surface() {
+    let (status, body) = delete_comment(|| PostError::NotFound, "/api/articles/my-post/comments/7", "Token").await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"errors": {"article": ["not found"]}})));
+}
+
+#[actix_web::test]
+async fn deleting_a_missing_comment_of_an_article_is_404_about_the_comment_on_the_realworld_surface() {
+    let (status, body) =
+        delete_comment(|| PostError::CommentNotFound, "/api/articles/my-post/comments/7", "Token").await;
+    assert_eq!((status, body), (StatusCode::NOT_FOUND, json!({"errors": {"comment": ["not found"]}})));
+}
+
+#[actix_web::test]
+async fn deleting_a_comment_of_a_missing_post_is_404_about_the_post_on_the_native_surface() {
+    let (status, body) = delete_comment(|| PostError::NotFound, "/api/v1/posts/my-post/comments/7", "Bearer").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "NOT_FOUND");
+    assert_eq!(body["error"]["message"], "No post has this slug.");
+}
+
+#[actix_web::test]
+async fn deleting_a_missing_comment_of_a_post_is_404_about_the_comment_on_the_native_surface() {
+    let (status, body) =
+        delete_comment(|| PostError::CommentNotFound, "/api/v1/posts/my-post/comments/7", "Bearer").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["message"], "No comment with this id is on this post.");
+}
