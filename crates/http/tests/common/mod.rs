@@ -6,7 +6,7 @@ use folio_domain::accounts::{MockAccountService, MockUserAdminService};
 use folio_domain::content::MockContentService;
 use folio_domain::jobs::MockJobAdminService;
 use folio_domain::mail::MockAccountMailService;
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
 use folio_domain::webhooks::MockWebhookService;
 use folio_http::Services;
 
