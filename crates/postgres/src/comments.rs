@@ -1,7 +1,8 @@
 //! [`PgCommentRepository`]: comments in `comments`.
 //!
 //! A page of comments is one statement joining the authors, with "does the
-//! reader follow this commenter" as a correlated `EXISTS`, plus one `COUNT`.
+//! reader follow this commenter" as a correlated `EXISTS`, plus one `COUNT`;
+//! the unpaged list is the same statement without the count.
 //! Ids come from the table's identity column.
 
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::Comment;
-use folio_domain::content::ports::{CommentRecord, CommentRepository, NewComment};
+use folio_domain::content::ports::{CommentRecord, CommentRepository, MAX_UNPAGED_COMMENTS, NewComment};
 use folio_domain::content::values::{CommentBody, CommentId, PostId};
 use folio_domain::pagination::{Page, PageRequest};
 use uuid::Uuid;
@@ -117,6 +118,20 @@ impl CommentRepository for PgCommentRepository {
             .map(|(comment, author, following)| comment.into_comment(author, following))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { items, request: page, total: count(total, "negative comment count")? })
+    }
+
+    async fn list_all(&self, post: PostId, reader: Option<UserId>) -> Result<Vec<Comment>, PortError> {
+        let mut connection = self.pool.get().await.map_err(pool_failed)?;
+        let rows: Vec<(CommentRow, AuthorRow, bool)> = comments::table
+            .inner_join(users::table)
+            .filter(comments::post_id.eq(post.as_uuid()))
+            .select(comment_columns(reader_or_nil(reader)))
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .limit(i64::from(MAX_UNPAGED_COMMENTS))
+            .load(&mut connection)
+            .await
+            .map_err(query_failed("listing all comments"))?;
+        rows.into_iter().map(|(comment, author, following)| comment.into_comment(author, following)).collect()
     }
 
     async fn next_id(&self) -> Result<CommentId, PortError> {

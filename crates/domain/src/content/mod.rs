@@ -196,6 +196,17 @@ pub trait ContentService: Send + Sync + 'static {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Comment>, PostError>> + Send;
 
+    /// A visible post's comments, oldest first, unpaged: at most
+    /// [`ports::MAX_UNPAGED_COMMENTS`], the oldest.
+    ///
+    /// # Errors
+    /// [`PostError::NotFound`] when the post is not visible to the reader.
+    fn all_comments(
+        &self,
+        reader: Option<Principal>,
+        slug: Slug,
+    ) -> impl Future<Output = Result<Vec<Comment>, PostError>> + Send;
+
     /// Comments on a visible post.
     ///
     /// # Errors

@@ -258,6 +258,10 @@ pub struct CommentRecord {
     pub author_id: UserId,
 }
 
+/// The most comments [`CommentRepository::list_all`] returns: a bound on the
+/// memory and time of one unpaged request, far above any real discussion.
+pub const MAX_UNPAGED_COMMENTS: u32 = 1000;
+
 /// Stores and finds comments.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait CommentRepository: Send + Sync + 'static {
@@ -272,6 +276,19 @@ pub trait CommentRepository: Send + Sync + 'static {
         reader: Option<UserId>,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Comment>, PortError>> + Send;
+
+    /// A post's comments, oldest first (ties by id), authors as seen by
+    /// `reader`, in one statement: at most [`MAX_UNPAGED_COMMENTS`], the
+    /// oldest ones, for clients that cannot page (the RealWorld spec's
+    /// comment list has no paging).
+    ///
+    /// # Errors
+    /// [`PortError`] on infrastructure failure.
+    fn list_all(
+        &self,
+        post: PostId,
+        reader: Option<UserId>,
+    ) -> impl Future<Output = Result<Vec<Comment>, PortError>> + Send;
 
     /// Reserves an id for a new comment. Ids are never reused; a reserved id
     /// that is never stored is simply skipped.

@@ -334,6 +334,11 @@ where
         Ok(self.comments.list(post.summary.id, reader_id(reader.as_ref()), page).await?)
     }
 
+    async fn all_comments(&self, reader: Option<Principal>, slug: Slug) -> Result<Vec<Comment>, PostError> {
+        let post = self.visible_post(reader.as_ref(), &slug).await?;
+        Ok(self.comments.list_all(post.summary.id, reader_id(reader.as_ref())).await?)
+    }
+
     async fn add_comment(&self, author: Principal, slug: Slug, body: CommentBody) -> Result<Comment, PostError> {
         let post = self.visible_post(Some(&author), &slug).await?;
         let id = self.comments.next_id().await?;

@@ -375,6 +375,7 @@ impl Ports {
     /// The comment repository is not called at all.
     fn touching_no_comment(mut self) -> Self {
         self.comments.expect_list().times(0);
+        self.comments.expect_list_all().times(0);
         self.comments.expect_create().times(0);
         self.comments.expect_find().times(0);
         self.comments.expect_delete().times(0);
@@ -1779,6 +1780,39 @@ async fn comments_of_an_unknown_slug_return_not_found_without_listing() {
 
     // Act
     let result = content.comments(None, slug(MY_TITLE), page_request()).await;
+
+    // Assert
+    assert!(matches!(result, Err(PostError::NotFound)), "got {result:?}");
+}
+
+#[tokio::test]
+async fn all_comments_of_a_visible_post_are_read_in_one_call_for_the_reader() {
+    // Arrange
+    let mut ports = Ports::new().finding_post(MY_TITLE, Some(user_id(CAROL)), Some(published()));
+    ports.comments.expect_list().times(0);
+    ports
+        .comments
+        .expect_list_all()
+        .with(eq(post_id()), eq(Some(user_id(CAROL))))
+        .times(1)
+        .returning(|_, _| ready(Ok(vec![comment()])));
+    let content = ports.into_content();
+
+    // Act
+    let comments = content.all_comments(Some(carol()), slug(MY_TITLE)).await.expect("listed");
+
+    // Assert
+    assert_eq!(comments, vec![comment()]);
+}
+
+#[tokio::test]
+async fn all_comments_of_a_draft_the_reader_may_not_see_return_not_found_without_listing() {
+    // Arrange
+    let content =
+        Ports::new().finding_post(MY_TITLE, Some(user_id(BOB)), Some(draft())).touching_no_comment().into_content();
+
+    // Act
+    let result = content.all_comments(Some(bob()), slug(MY_TITLE)).await;
 
     // Assert
     assert!(matches!(result, Err(PostError::NotFound)), "got {result:?}");

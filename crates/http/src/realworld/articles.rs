@@ -18,10 +18,6 @@ use crate::error::ApiError;
 use crate::services::Services;
 use crate::v1::dto::present;
 
-/// Comments come unpaged in the spec; the domain pages them, so the whole list
-/// is read a page at a time up to this many.
-const MAX_COMMENTS: u64 = 1000;
-
 fn slug(raw: &str) -> Result<Slug, RwError> {
     Slug::parse(raw).map_err(|_| RwError::new(StatusCode::NOT_FOUND, "article", "not found"))
 }
@@ -232,21 +228,8 @@ pub(crate) async fn comments<S: Services>(
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let slug = slug(&path)?;
-    let mut comments: Vec<CommentOut> = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = PageRequest::from_offset(Some(offset), Some(PageRequest::MAX_LIMIT))
-            .map_err(|_| RwError::new(StatusCode::INTERNAL_SERVER_ERROR, "server", "internal error"))?;
-        let page =
-            services.content().comments(reader.clone(), slug.clone(), page).await.map_err(RwError::about("article"))?;
-        let fetched = page.items.len() as u64;
-        comments.extend(page.items.into_iter().map(CommentOut::from));
-        offset += fetched;
-        if fetched == 0 || offset >= page.total || offset >= MAX_COMMENTS {
-            break;
-        }
-    }
+    let comments = services.content().all_comments(reader, slug(&path)?).await.map_err(RwError::about("article"))?;
+    let comments: Vec<CommentOut> = comments.into_iter().map(CommentOut::from).collect();
     let items = comments.len();
     Ok(respond_list(HttpResponse::Ok(), &CommentList { comments }, items))
 }

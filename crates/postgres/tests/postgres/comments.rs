@@ -97,6 +97,36 @@ async fn list_returns_a_posts_comments_oldest_first_ties_by_id_with_the_total() 
 }
 
 #[tokio::test]
+async fn list_all_returns_every_comment_of_the_post_oldest_first_with_the_readers_follows() {
+    let db = TestDatabase::create().await;
+    let posts = PgPostRepository::new(db.pool());
+    let comments = PgCommentRepository::new(db.pool());
+    let alice = create_user(&db, "alice").await;
+    let bob = create_user(&db, "bob").await;
+    let reader = create_user(&db, "reader").await;
+    PgProfileRepository::new(db.pool()).follow(reader, bob, now(), &[]).await.expect("followed");
+    let post = publish_post(&posts, alice, "Discussed", now()).await;
+    let other = publish_post(&posts, alice, "Elsewhere", now()).await;
+    let start = now();
+    for (text, minutes) in [("third", 2), ("first", 0), ("second a", 1), ("second b", 1)] {
+        comments
+            .create(&new_comment(post.id, bob, text, start + TimeDelta::minutes(minutes)), &[])
+            .await
+            .expect("created");
+    }
+    comments.create(&new_comment(other.id, alice, "not here", start), &[]).await.expect("created");
+
+    let all = comments.list_all(post.id, Some(reader)).await.expect("listed");
+
+    assert_eq!(bodies(&all), ["first", "second a", "second b", "third"]);
+    assert!(all.iter().all(|comment| comment.post_id == post.id && comment.author.following == Following::Yes));
+    let anonymous = comments.list_all(post.id, None).await.expect("listed");
+    assert!(anonymous.iter().all(|comment| comment.author.following == Following::No));
+    let none = comments.list_all(PostId::new(uuid::Uuid::now_v7()), None).await.expect("listed");
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
 async fn list_shows_whether_the_reader_follows_each_commenter() {
     let db = TestDatabase::create().await;
     let posts = PgPostRepository::new(db.pool());
