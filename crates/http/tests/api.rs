@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::PortError;
 use folio_domain::accounts::model::{FieldUpdate, User, UserSettings};
-use folio_domain::accounts::values::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
+use folio_domain::accounts::values::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId, TokenLifetime};
 use folio_domain::accounts::values::{AccountStatus, Bio, Email, ImageUrl, Role, UserId, Username};
 use folio_domain::accounts::{AdminError, AuthenticateError, LogInError, RegisterError, SignedIn};
 use folio_domain::pagination::{Page, SearchTerm};
@@ -90,9 +90,11 @@ async fn register_returns_201_with_user_and_tokens() {
     services
         .accounts
         .expect_register()
-        .withf(|r| r.email.as_str() == "bob@example.com" && r.username.as_str() == "bob_1")
+        .withf(|r, lifetime| {
+            r.email.as_str() == "bob@example.com" && r.username.as_str() == "bob_1" && *lifetime == TokenLifetime::Short
+        })
         .times(1)
-        .returning(|_| Box::pin(async { Ok(signed_in()) }));
+        .returning(|_, _| Box::pin(async { Ok(signed_in()) }));
     let app = app!(services);
     let request = test::TestRequest::post()
         .uri("/api/v1/auth/register")
@@ -141,7 +143,7 @@ async fn register_reports_missing_fields_as_required() {
 #[actix_web::test]
 async fn register_conflict_names_the_field() {
     let mut services = services();
-    services.accounts.expect_register().returning(|_| Box::pin(async { Err(RegisterError::UsernameTaken) }));
+    services.accounts.expect_register().returning(|_, _| Box::pin(async { Err(RegisterError::UsernameTaken) }));
     let app = app!(services);
     let request = test::TestRequest::post()
         .uri("/api/v1/auth/register")
@@ -234,13 +236,13 @@ async fn login_failure_is_401_and_database_outage_is_503_without_internals() {
         .accounts
         .expect_log_in()
         .times(1)
-        .returning(|_, _| Box::pin(async { Err(LogInError::InvalidCredentials) }));
-    services.accounts.expect_log_in().times(1).returning(|_, _| {
+        .returning(|_, _, _| Box::pin(async { Err(LogInError::InvalidCredentials) }));
+    services.accounts.expect_log_in().times(1).returning(|_, _, _| {
         Box::pin(async {
             Err(LogInError::from(PortError::Unavailable(anyhow::anyhow!("connection refused to db.internal:5432"))))
         })
     });
-    services.accounts.expect_log_in().times(1).returning(|_, _| {
+    services.accounts.expect_log_in().times(1).returning(|_, _, _| {
         Box::pin(async { Err(LogInError::Unknown(anyhow::anyhow!("syntax error at or near SELECT"))) })
     });
     let app = app!(services);

@@ -23,7 +23,7 @@ pub use service::{Accounts, Lockout, Unlimited};
 use self::model::{ProfileChanges, User};
 use self::ports::UserQuery;
 use self::values::{DisplayName, Email, Role, UserId, Username};
-use self::values::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken};
+use self::values::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken, TokenLifetime};
 use crate::pagination::Page;
 
 /// A validated registration.
@@ -60,15 +60,21 @@ pub struct PasswordChange {
 /// What people do with their own account.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait AccountService: Send + Sync + 'static {
-    /// Creates an account with role `user` and starts a session for it.
+    /// Creates an account with role `user` and starts a session for it, whose
+    /// access token lives as long as `lifetime` says.
     ///
     /// # Errors
     /// [`RegisterError::Validation`] when the password matches the e-mail or
     /// username, [`RegisterError::EmailTaken`] / [`RegisterError::UsernameTaken`]
     /// on a collision.
-    fn register(&self, registration: Registration) -> impl Future<Output = Result<SignedIn, RegisterError>> + Send;
+    fn register(
+        &self,
+        registration: Registration,
+        lifetime: TokenLifetime,
+    ) -> impl Future<Output = Result<SignedIn, RegisterError>> + Send;
 
-    /// Checks an e-mail and password and starts a session.
+    /// Checks an e-mail and password and starts a session, whose access token
+    /// lives as long as `lifetime` says.
     ///
     /// # Errors
     /// [`LogInError::InvalidCredentials`] for an unknown e-mail or a wrong
@@ -78,6 +84,7 @@ pub trait AccountService: Send + Sync + 'static {
         &self,
         email: String,
         password: PasswordAttempt,
+        lifetime: TokenLifetime,
     ) -> impl Future<Output = Result<SignedIn, LogInError>> + Send;
 
     /// Exchanges a live refresh token for a new pair; the presented token is spent.

@@ -10,7 +10,7 @@ use super::ports::{
 use super::values::{
     AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
 };
-use super::values::{Email, Role, UserId};
+use super::values::{Email, Role, TokenLifetime, UserId};
 use super::{
     AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, PasswordChange,
     RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
@@ -151,10 +151,10 @@ where
     }
 
     /// Starts a session for `user` and issues its first token pair.
-    async fn start_session(&self, user: User) -> Result<SignedIn, PortError> {
+    async fn start_session(&self, user: User, lifetime: TokenLifetime) -> Result<SignedIn, PortError> {
         let (session, refresh_token) = self.new_session(user.id)?;
         self.sessions.start(&session).await?;
-        let tokens = self.issue(&user, session.id, refresh_token)?;
+        let tokens = self.issue(&user, session.id, refresh_token, lifetime)?;
         Ok(SignedIn { user, tokens })
     }
 
@@ -163,9 +163,14 @@ where
         user: &User,
         session_id: SessionId,
         refresh_token: RefreshToken,
+        lifetime: TokenLifetime,
     ) -> Result<IssuedTokens, PortError> {
         let now = self.clock.now();
-        let ttl = self.tokens.access_token_ttl_seconds();
+        let ttl = match lifetime {
+            TokenLifetime::Short => self.tokens.access_token_ttl_seconds(),
+            // Never past the session's own end, which the refresh token marks.
+            TokenLifetime::Session => self.tokens.refresh_token_ttl_seconds(),
+        };
         let claims = AccessClaims {
             user_id: user.id,
             session_id,
@@ -251,7 +256,7 @@ where
     I: IdGenerator,
     L: RateLimiter,
 {
-    async fn register(&self, registration: Registration) -> Result<SignedIn, RegisterError> {
+    async fn register(&self, registration: Registration, lifetime: TokenLifetime) -> Result<SignedIn, RegisterError> {
         let new_user = self.new_user(registration, Role::User).await?;
         let (session, refresh_token) = self.new_session(new_user.id)?;
         // The account and its first session are one write: a failure leaves
@@ -259,11 +264,16 @@ where
         let session_id = session.id;
         let registered = self.registered(&new_user);
         let user = self.users.create(&new_user, Some(session), &[registered]).await.map_err(registration_failed)?;
-        let tokens = self.issue(&user, session_id, refresh_token)?;
+        let tokens = self.issue(&user, session_id, refresh_token, lifetime)?;
         Ok(SignedIn { user, tokens })
     }
 
-    async fn log_in(&self, email: String, password: PasswordAttempt) -> Result<SignedIn, LogInError> {
+    async fn log_in(
+        &self,
+        email: String,
+        password: PasswordAttempt,
+        lifetime: TokenLifetime,
+    ) -> Result<SignedIn, LogInError> {
         let lockout_key = format!("login-failures:{}", email.trim().to_lowercase());
         if let Some(limit) = self.lockout.limit
             && let RateDecision::Limited { retry_after } = self.lockout.limiter.peek(&lockout_key, limit).await?
@@ -274,7 +284,7 @@ where
         if let (Err(LogInError::InvalidCredentials), Some(limit)) = (&result, self.lockout.limit) {
             self.lockout.limiter.record(&lockout_key, limit).await?;
         }
-        Ok(self.start_session(result?).await?)
+        Ok(self.start_session(result?, lifetime).await?)
     }
 
     async fn refresh(&self, token: RefreshToken) -> Result<SignedIn, RefreshError> {
@@ -299,7 +309,8 @@ where
                 return Err(RefreshError::Rejected);
             }
         };
-        let tokens = self.issue(&user, session_id, replacement_token)?;
+        // Only the native API refreshes, and its tokens are short-lived.
+        let tokens = self.issue(&user, session_id, replacement_token, TokenLifetime::Short)?;
         Ok(SignedIn { user, tokens })
     }
 

@@ -20,7 +20,7 @@ use super::ports::{
 };
 use super::values::{
     AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal, RefreshToken,
-    RefreshTokenHash, SessionId,
+    RefreshTokenHash, SessionId, TokenLifetime,
 };
 use super::values::{AccountStatus, Bio, DisplayName, Email, Role, UserId, Username};
 use super::{
@@ -261,6 +261,12 @@ impl Ports {
     /// [`REFRESH_TOKEN`], valid for [`REFRESH_TTL`] from now, and an access token
     /// with `claims_for(user)` is signed. Needs the ids [`SESSION`], [`TOKEN_ID`].
     fn starting_a_session_for(self, user: &User) -> Self {
+        let claims = claims_for(user);
+        self.starting_a_session_signing(user, claims)
+    }
+
+    /// As [`Ports::starting_a_session_for`], signing exactly `claims`.
+    fn starting_a_session_signing(self, user: &User, claims: AccessClaims) -> Self {
         let mut ports = self.making_a_refresh_token();
         let user_id = user.id;
         ports
@@ -275,7 +281,7 @@ impl Ports {
             })
             .times(1)
             .returning(|_| ready(Ok(())));
-        ports.signing(claims_for(user))
+        ports.signing(claims)
     }
 
     /// The refresh token [`REFRESH_TOKEN`] is made, once.
@@ -422,7 +428,8 @@ async fn register_hashes_the_password_stores_a_user_with_role_user_and_signs_the
     let accounts = ports.into_accounts();
 
     // Act
-    let signed_in = accounts.register(registration(PASSWORD)).await.expect("registration succeeds");
+    let signed_in =
+        accounts.register(registration(PASSWORD), TokenLifetime::Short).await.expect("registration succeeds");
 
     // Assert
     assert_eq!(signed_in.user, stored);
@@ -441,7 +448,7 @@ async fn assert_register_refuses_identity_password(password: &str) {
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts.register(registration(password)).await;
+    let result = accounts.register(registration(password), TokenLifetime::Short).await;
 
     // Assert
     let Err(RegisterError::Validation(errors)) = result else {
@@ -472,7 +479,7 @@ async fn register_while_create_fails(error: fn() -> UserWriteError) -> Result<Si
     let mut ports = Ports::new().handing_out_ids(&[ALICE, SESSION]).making_a_refresh_token().starting_no_session();
     ports.hasher.expect_hash().times(1).returning(|_| ready(Ok(stored_hash())));
     ports.users.expect_create().times(1).returning(move |_, _, _| ready(Err(error())));
-    ports.into_accounts().register(registration(PASSWORD)).await
+    ports.into_accounts().register(registration(PASSWORD), TokenLifetime::Short).await
 }
 
 #[tokio::test]
@@ -506,7 +513,7 @@ async fn register_when_hashing_fails_returns_unknown_not_marked_unavailable() {
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts.register(registration(PASSWORD)).await;
+    let result = accounts.register(registration(PASSWORD), TokenLifetime::Short).await;
 
     // Assert
     let Err(RegisterError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };
@@ -557,7 +564,11 @@ async fn log_in_with_the_right_password_starts_a_session_and_returns_tokens_carr
 
     // Act
     let signed_in = accounts
-        .log_in("  Alice.Smith@Example.COM ".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()))
+        .log_in(
+            "  Alice.Smith@Example.COM ".to_owned(),
+            PasswordAttempt::new(PASSWORD.to_owned()),
+            TokenLifetime::Short,
+        )
         .await
         .expect("log-in succeeds");
 
@@ -566,6 +577,29 @@ async fn log_in_with_the_right_password_starts_a_session_and_returns_tokens_carr
     assert_eq!(signed_in.tokens.access_token.expose_secret(), ACCESS_TOKEN);
     assert_eq!(signed_in.tokens.refresh_token.expose_secret(), REFRESH_TOKEN);
     assert_eq!(signed_in.tokens.expires_in, ACCESS_TTL);
+}
+
+#[tokio::test]
+async fn log_in_for_the_session_issues_an_access_token_that_lives_as_long_as_the_session() {
+    // Arrange
+    let user = alice();
+    let claims = AccessClaims { expires_at: now() + seconds(REFRESH_TTL), ..claims_for(&user) };
+    let accounts = Ports::new()
+        .handing_out_ids(&[SESSION, TOKEN_ID])
+        .finding_credentials_by_email(user.clone())
+        .verifying(PASSWORD, stored_hash(), PasswordMatch::Matches)
+        .starting_a_session_signing(&user, claims)
+        .into_accounts();
+
+    // Act
+    let signed_in = accounts
+        .log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Session)
+        .await
+        .expect("log-in succeeds");
+
+    // Assert
+    assert_eq!(signed_in.tokens.expires_in, REFRESH_TTL);
+    assert_ne!(REFRESH_TTL, ACCESS_TTL, "the two lifetimes must differ for this test to mean anything");
 }
 
 #[tokio::test]
@@ -582,7 +616,9 @@ async fn log_in_with_unknown_email_hashes_a_dummy_and_returns_invalid_credential
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts.log_in("nobody@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let result = accounts
+        .log_in("nobody@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
@@ -597,7 +633,9 @@ async fn log_in_with_a_malformed_email_hashes_a_dummy_and_returns_invalid_creden
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts.log_in("not an email".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let result = accounts
+        .log_in("not an email".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
@@ -624,8 +662,9 @@ async fn log_in_to_a_locked_address_is_refused_before_any_lookup_or_hashing() {
     let accounts = ports.into_accounts().with_lockout(limiter, Some(LOCKOUT));
 
     // Act
-    let result =
-        accounts.log_in(" Alice.Smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let result = accounts
+        .log_in(" Alice.Smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     assert!(
@@ -655,10 +694,16 @@ async fn a_failed_log_in_is_counted_against_the_address_and_a_success_is_not() {
     let accounts = ports.into_accounts().with_lockout(limiter, Some(LOCKOUT));
 
     // Act
-    let failed =
-        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new("wrong password".to_owned())).await;
-    let succeeded =
-        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let failed = accounts
+        .log_in(
+            "alice.smith@example.com".to_owned(),
+            PasswordAttempt::new("wrong password".to_owned()),
+            TokenLifetime::Short,
+        )
+        .await;
+    let succeeded = accounts
+        .log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     assert!(matches!(failed, Err(LogInError::InvalidCredentials)), "got {failed:?}");
@@ -676,8 +721,13 @@ async fn log_in_with_a_wrong_password_returns_invalid_credentials_and_starts_no_
     let accounts = ports.into_accounts();
 
     // Act
-    let result =
-        accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new("wrong password".to_owned())).await;
+    let result = accounts
+        .log_in(
+            "alice.smith@example.com".to_owned(),
+            PasswordAttempt::new("wrong password".to_owned()),
+            TokenLifetime::Short,
+        )
+        .await;
 
     // Assert
     assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
@@ -693,7 +743,9 @@ async fn log_in_with_the_right_password_on_a_deactivated_account_returns_deactiv
         .into_accounts();
 
     // Act
-    let result = accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let result = accounts
+        .log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     assert!(matches!(result, Err(LogInError::Deactivated)), "got {result:?}");
@@ -708,7 +760,9 @@ async fn log_in_while_the_store_is_unavailable_returns_unknown_marked_unavailabl
     let accounts = ports.into_accounts();
 
     // Act
-    let result = accounts.log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned())).await;
+    let result = accounts
+        .log_in("alice.smith@example.com".to_owned(), PasswordAttempt::new(PASSWORD.to_owned()), TokenLifetime::Short)
+        .await;
 
     // Assert
     let Err(LogInError::Unknown(error)) = result else { panic!("expected Unknown, got {result:?}") };

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
 use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt};
+use folio_domain::accounts::values::{Password, PasswordAttempt, TokenLifetime};
 use folio_domain::accounts::{AccountService, LogInError, Registration};
 use folio_domain::content::ContentService;
 use serde::Deserialize;
@@ -47,20 +47,21 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::from(errors).into());
     };
-    let signed_in = match services.accounts().log_in(email, PasswordAttempt::new(password)).await {
-        Ok(signed_in) => signed_in,
-        Err(LogInError::InvalidCredentials) => {
-            return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
-        }
-        Err(LogInError::Deactivated) => {
-            return Err(RwError::new(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                "credentials",
-                "account is deactivated",
-            ));
-        }
-        Err(other) => return Err(RwError::about("user")(other)),
-    };
+    let signed_in =
+        match services.accounts().log_in(email, PasswordAttempt::new(password), TokenLifetime::Session).await {
+            Ok(signed_in) => signed_in,
+            Err(LogInError::InvalidCredentials) => {
+                return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
+            }
+            Err(LogInError::Deactivated) => {
+                return Err(RwError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "credentials",
+                    "account is deactivated",
+                ));
+            }
+            Err(other) => return Err(RwError::about("user")(other)),
+        };
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
     Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(signed_in.user, token)))
 }
@@ -87,7 +88,8 @@ pub(crate) async fn register<S: Services>(
         return Err(ApiError::from(errors).into());
     };
     let registration = Registration { email, username, password, display_name: None };
-    let signed_in = services.accounts().register(registration).await.map_err(RwError::about("user"))?;
+    let signed_in =
+        services.accounts().register(registration, TokenLifetime::Session).await.map_err(RwError::about("user"))?;
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
     Ok(user_response(actix_web::http::StatusCode::CREATED, UserBody::new(signed_in.user, token)))
 }

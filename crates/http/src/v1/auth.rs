@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::values::{DisplayName, Email, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt, RefreshToken};
+use folio_domain::accounts::values::{Password, PasswordAttempt, RefreshToken, TokenLifetime};
 use folio_domain::accounts::{AccountService, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -75,7 +75,7 @@ pub(crate) async fn register<S: Services>(
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().try_into_domain()?;
-    let signed_in = services.accounts().register(registration).await?;
+    let signed_in = services.accounts().register(registration, TokenLifetime::Short).await?;
     Ok(envelope::created(SignedInBody::from(signed_in)))
 }
 
@@ -116,7 +116,7 @@ pub(crate) async fn log_in<S: Services>(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(errors.into());
     };
-    let signed_in = services.accounts().log_in(email, PasswordAttempt::new(password)).await?;
+    let signed_in = services.accounts().log_in(email, PasswordAttempt::new(password), TokenLifetime::Short).await?;
     Ok(envelope::ok(SignedInBody::from(signed_in)))
 }
 

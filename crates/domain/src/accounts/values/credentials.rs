@@ -307,6 +307,18 @@ pub struct Principal {
     pub role: Role,
 }
 
+/// How long the access token of a new sign-in lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenLifetime {
+    /// The short access-token lifetime: the client renews it with its refresh
+    /// token (the native API).
+    Short,
+    /// As long as the session (the refresh token's lifetime), for clients that
+    /// have no way to refresh (the RealWorld spec has none). Such a token is
+    /// still revocable at once: every request checks that its session is live.
+    Session,
+}
+
 /// What a client receives when it logs in, registers or refreshes.
 #[derive(Debug)]
 pub struct IssuedTokens {

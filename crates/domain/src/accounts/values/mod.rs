@@ -10,7 +10,7 @@ mod user;
 
 pub use credentials::{
     AccessClaims, AccessToken, IssuedTokens, Password, PasswordAttempt, PasswordError, PasswordHash, PasswordMatch,
-    Principal, RefreshToken, RefreshTokenHash, SessionId,
+    Principal, RefreshToken, RefreshTokenHash, SessionId, TokenLifetime,
 };
 pub use user::{
     AccountStatus, Bio, DisplayName, Email, EmailError, ImageUrl, ImageUrlError, Role, RoleError, UnknownStatus,
