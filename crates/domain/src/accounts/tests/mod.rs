@@ -19,10 +19,9 @@ use super::ports::{
     UserQuery, UserWriteError,
 };
 use super::values::{
-    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal, RefreshToken,
-    RefreshTokenHash, SessionId,
+    AccessClaims, AccessToken, AccountStatus, Bio, DisplayName, Email, Password, PasswordAttempt, PasswordHash,
+    PasswordMatch, Principal, RefreshToken, RefreshTokenHash, Role, SessionId, UserId, Username,
 };
-use super::values::{AccountStatus, Bio, DisplayName, Email, Role, UserId, Username};
 use super::{
     AccountService, Accounts, AdminError, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError,
     LogOutError, PasswordChange, RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,

@@ -26,8 +26,7 @@ use super::{
     AuthorSelector, Content, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate,
     ProfileError,
 };
-use crate::accounts::values::{Principal, SessionId};
-use crate::accounts::values::{Role, UserId, Username};
+use crate::accounts::values::{Principal, Role, SessionId, UserId, Username};
 use crate::errors::PortError;
 use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest, SearchTerm};

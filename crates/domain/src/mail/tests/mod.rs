@@ -27,8 +27,9 @@ use super::{
 };
 use crate::accounts::model::{User, UserSettings};
 use crate::accounts::ports::{MockPasswordHasher, MockUserRepository, UserCredentials};
-use crate::accounts::values::{AccountStatus, DisplayName, Email, Role, UserId, Username};
-use crate::accounts::values::{Password, PasswordHash, Principal, SessionId};
+use crate::accounts::values::{
+    AccountStatus, DisplayName, Email, Password, PasswordHash, Principal, Role, SessionId, UserId, Username,
+};
 use crate::content::values::{CommentBody, CommentId, PostId, Slug, Title};
 use crate::errors::PortError;
 use crate::events::{Event, EventData, NewEvent, PostRef, UserRef};

@@ -28,8 +28,7 @@ use super::{
     CreateWebhookError, DeliveryPolicy, EndpointRegistration, TargetPolicy, UpdateWebhookError, WebhookAdminError,
     WebhookDispatcher, WebhookService, Webhooks, payload,
 };
-use crate::accounts::values::{Principal, SessionId};
-use crate::accounts::values::{Role, UserId, Username};
+use crate::accounts::values::{Principal, Role, SessionId, UserId, Username};
 use crate::errors::{FieldError, PortError};
 use crate::events::{Event, EventData, EventType, PostRef, UserRef};
 use crate::jobs::JobError;
