@@ -6,6 +6,7 @@ mod envelope;
 mod error;
 mod extract;
 mod headers;
+mod input;
 mod json;
 mod metrics;
 pub mod openapi;

@@ -6,7 +6,10 @@
 //! `/api` is in the RealWorld shape and every other one in the native envelope,
 //! whatever produced it.
 
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, web};
 
 use crate::error::ApiError;
 use crate::realworld::RwError;
@@ -37,6 +40,28 @@ impl Surface {
             Self::RealWorld => RwError::from_api(error, "resource").error_response(),
         }
     }
+}
+
+/// A resource of either surface: its unsupported methods get a 405 naming the
+/// allowed ones (in `Allow`) in the surface's shape, and its requests are held
+/// to the request time limit.
+pub(crate) fn resource(
+    path: &str,
+    allow: &'static str,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .default_service(web::to(move |request: HttpRequest| async move {
+            Surface::of(request.path()).error_response(&ApiError::method_not_allowed(allow))
+        }))
+        .wrap(from_fn(crate::headers::timeout))
 }
 
 #[cfg(test)]

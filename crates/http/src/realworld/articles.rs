@@ -3,10 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::values::Username;
-use folio_domain::content::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
-use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostError, PostListing, PostUpdate};
-use folio_domain::pagination::{Page, PageRequest};
+use folio_domain::content::values::{PostStatus, Slug};
+use folio_domain::content::{ContentService, PostError, PostListing};
+use folio_domain::pagination::Page;
 use serde::Deserialize;
 
 use super::dto::{
@@ -15,11 +14,12 @@ use super::dto::{
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond, respond_list};
 use crate::error::ApiError;
+use crate::input::{self, InvalidFilter, NullTags, Paging, present};
 use crate::services::Services;
-use crate::v1::dto::present;
 
-fn slug(raw: &str) -> Result<Slug, RwError> {
-    Slug::parse(raw).map_err(|_| RwError::new(StatusCode::NOT_FOUND, "article", "not found"))
+/// A slug from the path, answered as the spec's missing article.
+fn article_slug(raw: &str) -> Result<Slug, RwError> {
+    input::slug(raw).map_err(RwError::about("article"))
 }
 
 fn article_response(status: StatusCode, article: ArticleBody) -> HttpResponse {
@@ -34,17 +34,6 @@ fn articles_response<T: Into<ArticleBody>>(page: Page<T>) -> HttpResponse {
 
 fn empty_list() -> HttpResponse {
     respond(HttpResponse::Ok(), &ArticleList { articles: Vec::new(), articles_count: 0 })
-}
-
-/// The spec sets no maximum `limit`; larger ones get the largest page the
-/// domain serves rather than an error.
-fn page_request(offset: Option<u64>, limit: Option<u32>) -> Result<PageRequest, RwError> {
-    let limit = limit.map(|limit| limit.min(PageRequest::MAX_LIMIT));
-    PageRequest::from_offset(offset, limit).map_err(|problem| {
-        let mut errors = ValidationErrors::new();
-        errors.check::<(), _>(problem.parameter(), Err(problem));
-        RwError::from(ApiError::from(errors))
-    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,22 +51,18 @@ pub(crate) async fn list<S: Services>(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, RwError> {
     let query = query.into_inner();
-    let page = page_request(query.offset, query.limit)?;
+    let mut errors = ValidationErrors::new();
+    let page = input::page_request(&mut errors, Paging::Offset { offset: query.offset, limit: query.limit });
+    let filters = input::PostFilters { tag: query.tag, author: query.author, favorited_by: query.favorited };
     // A filter value that no tag or user could have matches nothing.
-    let tag = query.tag.map(|raw| Tag::parse(&raw)).transpose();
-    let author = query.author.map(|raw| Username::parse(&raw)).transpose();
-    let favorited_by = query.favorited.map(|raw| Username::parse(&raw)).transpose();
-    let (Ok(tag), Ok(author), Ok(favorited_by)) = (tag, author, favorited_by) else {
+    let filters = input::post_filters(&mut errors, filters, "favorited", InvalidFilter::MatchesNothing);
+    let Some(page) = page else {
+        return Err(ApiError::from(errors).into());
+    };
+    let Some((tag, author, favorited_by)) = filters else {
         return Ok(empty_list());
     };
-    let listing = PostListing {
-        tag,
-        author: author.map(AuthorSelector::Username),
-        favorited_by,
-        search: None,
-        status: Some(PostStatus::Published),
-        page,
-    };
+    let listing = PostListing { tag, author, favorited_by, search: None, status: Some(PostStatus::Published), page };
     let page = services.content().list_posts(reader, listing).await.map_err(RwError::about("article"))?;
     Ok(articles_response(page))
 }
@@ -93,7 +78,7 @@ pub(crate) async fn feed<S: Services>(
     caller: RwUser,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, RwError> {
-    let page = page_request(query.offset, query.limit)?;
+    let page = input::page(Paging::Offset { offset: query.offset, limit: query.limit }).map_err(ApiError::from)?;
     let page = services.content().feed(caller.principal, page).await.map_err(RwError::about("article"))?;
     Ok(articles_response(page))
 }
@@ -114,16 +99,16 @@ pub(crate) async fn create<S: Services>(
 ) -> Result<HttpResponse, RwError> {
     let article = body.into_inner().article;
     let mut errors = ValidationErrors::new();
-    let title = errors.require("title", article.title).and_then(|raw| errors.check("title", Title::parse(&raw)));
-    let description = errors
-        .require("description", article.description)
-        .and_then(|raw| errors.check("description", Description::parse(&raw)));
-    let body = errors.require("body", article.body).and_then(|raw| errors.check("body", Body::parse(&raw)));
-    let tags = errors.check("tagList", TagList::parse(&article.tag_list.unwrap_or_default()));
-    let (Some(title), Some(description), Some(body), Some(tags)) = (title, description, body, tags) else {
+    let fields = input::PostFields {
+        title: article.title,
+        description: article.description,
+        body: article.body,
+        tags: article.tag_list,
+    };
+    let published = |_: &mut ValidationErrors| Some(PostStatus::Published);
+    let Some(draft) = input::post_draft(&mut errors, fields, "tagList", published) else {
         return Err(ApiError::from(errors).into());
     };
-    let draft = PostDraft { title, description, body, tags, status: PostStatus::Published };
     let post = services.content().create_post(caller.principal, draft).await.map_err(RwError::about("article"))?;
     Ok(article_response(StatusCode::CREATED, post.into()))
 }
@@ -133,7 +118,7 @@ pub(crate) async fn get<S: Services>(
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let post = services.content().post(reader, slug(&path)?).await.map_err(RwError::about("article"))?;
+    let post = services.content().post(reader, article_slug(&path)?).await.map_err(RwError::about("article"))?;
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
@@ -150,45 +135,23 @@ pub(crate) struct UpdateArticle {
     tag_list: Option<Option<Vec<String>>>,
 }
 
-/// A text field of an update: left out keeps it; `null` or blank is refused.
-fn text<T, E: folio_domain::FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    match value? {
-        Some(raw) => errors.check(field, parse(&raw)),
-        None => {
-            errors.add(field, "blank", format!("{field} can't be blank"));
-            None
-        }
-    }
-}
-
 pub(crate) async fn update<S: Services>(
     services: web::Data<S>,
     caller: RwUser,
     path: web::Path<String>,
     body: web::Json<ArticleEnvelope<UpdateArticle>>,
 ) -> Result<HttpResponse, RwError> {
-    let slug = slug(&path)?;
+    let slug = article_slug(&path)?;
     let article = body.into_inner().article;
     let mut errors = ValidationErrors::new();
-    let update = PostUpdate {
-        title: text(&mut errors, "title", article.title, Title::parse),
-        description: text(&mut errors, "description", article.description, Description::parse),
-        body: text(&mut errors, "body", article.body, Body::parse),
-        // `[]` clears the tags; a missing tagList keeps them; `null` is not an array.
-        tags: match article.tag_list {
-            None => None,
-            Some(None) => {
-                errors.add("tagList", "blank", "tagList must be an array");
-                None
-            }
-            Some(Some(tags)) => errors.check("tagList", TagList::parse(&tags)),
-        },
+    let fields = input::PostChangeFields {
+        title: article.title,
+        description: article.description,
+        body: article.body,
+        tags: article.tag_list,
     };
+    // `[]` clears the tags; a missing tagList keeps them; `null` is not an array.
+    let update = input::post_update(&mut errors, fields, "tagList", NullTags::Refuse);
     errors.into_result().map_err(ApiError::from)?;
     let post =
         services.content().update_post(caller.principal, slug, update).await.map_err(RwError::about("article"))?;
@@ -200,7 +163,7 @@ pub(crate) async fn delete<S: Services>(
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    services.content().delete_post(caller.principal, slug(&path)?).await.map_err(RwError::about("article"))?;
+    services.content().delete_post(caller.principal, article_slug(&path)?).await.map_err(RwError::about("article"))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -209,7 +172,8 @@ pub(crate) async fn favorite<S: Services>(
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let post = services.content().favorite(caller.principal, slug(&path)?).await.map_err(RwError::about("article"))?;
+    let post =
+        services.content().favorite(caller.principal, article_slug(&path)?).await.map_err(RwError::about("article"))?;
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
@@ -218,8 +182,11 @@ pub(crate) async fn unfavorite<S: Services>(
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let post =
-        services.content().unfavorite(caller.principal, slug(&path)?).await.map_err(RwError::about("article"))?;
+    let post = services
+        .content()
+        .unfavorite(caller.principal, article_slug(&path)?)
+        .await
+        .map_err(RwError::about("article"))?;
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
@@ -228,7 +195,8 @@ pub(crate) async fn comments<S: Services>(
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let comments = services.content().all_comments(reader, slug(&path)?).await.map_err(RwError::about("article"))?;
+    let comments =
+        services.content().all_comments(reader, article_slug(&path)?).await.map_err(RwError::about("article"))?;
     let comments: Vec<CommentOut> = comments.into_iter().map(CommentOut::from).collect();
     let items = comments.len();
     Ok(respond_list(HttpResponse::Ok(), &CommentList { comments }, items))
@@ -245,14 +213,8 @@ pub(crate) async fn add_comment<S: Services>(
     path: web::Path<String>,
     body: web::Json<CommentEnvelope<NewComment>>,
 ) -> Result<HttpResponse, RwError> {
-    let slug = slug(&path)?;
-    let mut errors = ValidationErrors::new();
-    let text = errors
-        .require("body", body.into_inner().comment.body)
-        .and_then(|raw| errors.check("body", CommentBody::parse(&raw)));
-    let Some(text) = text else {
-        return Err(ApiError::from(errors).into());
-    };
+    let slug = article_slug(&path)?;
+    let text = input::comment_body(body.into_inner().comment.body).map_err(ApiError::from)?;
     let comment =
         services.content().add_comment(caller.principal, slug, text).await.map_err(RwError::about("article"))?;
     Ok(respond(HttpResponse::Created(), &CommentEnvelope { comment: CommentOut::from(comment) }))
@@ -263,14 +225,12 @@ pub(crate) async fn delete_comment<S: Services>(
     caller: RwUser,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, RwError> {
-    let (raw_slug, id) = path.into_inner();
-    services.content().delete_comment(caller.principal, slug(&raw_slug)?, CommentId::new(id)).await.map_err(
-        |error| {
-            // A missing article is about the article, whatever the comment.
-            let resource = if matches!(error, PostError::CommentNotFound) { "comment" } else { "article" };
-            RwError::about(resource)(error)
-        },
-    )?;
+    let (slug, id) = input::comment_path(path.into_inner()).map_err(RwError::about("article"))?;
+    services.content().delete_comment(caller.principal, slug, id).await.map_err(|error| {
+        // A missing article is about the article, whatever the comment.
+        let resource = if matches!(error, PostError::CommentNotFound) { "comment" } else { "article" };
+        RwError::about(resource)(error)
+    })?;
     Ok(HttpResponse::NoContent().finish())
 }
 

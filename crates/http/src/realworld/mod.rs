@@ -10,19 +10,17 @@ mod users;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::middleware::from_fn;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use folio_domain::accounts::values::Principal;
 use serde::Serialize;
 
 pub(crate) use self::error::RwError;
 use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
-use crate::error::ApiError;
 use crate::extract::json_error;
 use crate::services::Services;
+use crate::surface::resource;
 
 /// `body` as this surface's JSON, or its internal error if it cannot be written.
 fn respond<T: Serialize>(response: HttpResponseBuilder, body: &T) -> HttpResponse {
@@ -69,27 +67,6 @@ impl FromRequest for MaybeRwUser {
         let reader = MaybeAuthenticated::from_request(request, payload);
         Box::pin(async move { Ok(Self(reader.await?.0)) })
     }
-}
-
-/// A resource whose unsupported methods get a 405 naming the allowed ones (in
-/// the `Allow` header), held to the request time limit.
-fn resource(
-    path: &str,
-    allow: &'static str,
-) -> Resource<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    web::resource(path)
-        .default_service(web::to(move || async move {
-            Err::<HttpResponse, _>(RwError::from(ApiError::method_not_allowed(allow)))
-        }))
-        .wrap(from_fn(crate::headers::timeout))
 }
 
 /// Registers every route of the spec, with extractor errors in its shape.

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
 use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt, TokenLifetime};
-use folio_domain::accounts::{AccountService, LogInError, Registration};
+use folio_domain::accounts::values::{Password, TokenLifetime};
+use folio_domain::accounts::{AccountService, LogInError};
 use folio_domain::content::ContentService;
 use serde::Deserialize;
 
@@ -13,9 +13,8 @@ use super::dto::{ProfileBody, ProfileEnvelope, UserBody, UserEnvelope};
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
+use crate::input::{self, present};
 use crate::services::Services;
-use crate::v1::dto::present;
-use crate::v1::users::optional_update;
 
 fn user_response(status: actix_web::http::StatusCode, body: UserBody) -> HttpResponse {
     respond(HttpResponse::build(status), &UserEnvelope { user: body })
@@ -25,9 +24,9 @@ fn profile_response(body: ProfileBody) -> HttpResponse {
     respond(HttpResponse::Ok(), &ProfileEnvelope { profile: body })
 }
 
-/// A username from the path; one that can't exist is simply not found.
-fn username(raw: &str) -> Result<Username, RwError> {
-    Username::parse(raw).map_err(|_| RwError::new(actix_web::http::StatusCode::NOT_FOUND, "profile", "not found"))
+/// A username from the path, answered as the spec's missing profile.
+fn profile_username(raw: &str) -> Result<Username, RwError> {
+    input::username(raw).map_err(RwError::about("profile"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -41,27 +40,21 @@ pub(crate) async fn log_in<S: Services>(
     body: web::Json<UserEnvelope<LogIn>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
-    let mut errors = ValidationErrors::new();
-    let email = errors.require("email", body.email.filter(|e| !e.trim().is_empty()));
-    let password = errors.require("password", body.password.filter(|p| !p.is_empty()));
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(ApiError::from(errors).into());
+    let (email, password) = input::credentials(body.email, body.password).map_err(ApiError::from)?;
+    let signed_in = match services.accounts().log_in(email, password, TokenLifetime::Session).await {
+        Ok(signed_in) => signed_in,
+        Err(LogInError::InvalidCredentials) => {
+            return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
+        }
+        Err(LogInError::Deactivated) => {
+            return Err(RwError::new(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                "credentials",
+                "account is deactivated",
+            ));
+        }
+        Err(other) => return Err(RwError::about("user")(other)),
     };
-    let signed_in =
-        match services.accounts().log_in(email, PasswordAttempt::new(password), TokenLifetime::Session).await {
-            Ok(signed_in) => signed_in,
-            Err(LogInError::InvalidCredentials) => {
-                return Err(RwError::new(actix_web::http::StatusCode::UNAUTHORIZED, "credentials", "invalid"));
-            }
-            Err(LogInError::Deactivated) => {
-                return Err(RwError::new(
-                    actix_web::http::StatusCode::UNAUTHORIZED,
-                    "credentials",
-                    "account is deactivated",
-                ));
-            }
-            Err(other) => return Err(RwError::about("user")(other)),
-        };
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
     Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(signed_in.user, token)))
 }
@@ -78,16 +71,13 @@ pub(crate) async fn register<S: Services>(
     body: web::Json<UserEnvelope<NewUser>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
-    let mut errors = ValidationErrors::new();
-    let username =
-        errors.require("username", body.username).and_then(|raw| errors.check("username", Username::parse(&raw)));
-    let email = errors.require("email", body.email).and_then(|raw| errors.check("email", Email::parse(&raw)));
-    let password =
-        errors.require("password", body.password).and_then(|raw| errors.check("password", Password::parse(raw)));
-    let (Some(username), Some(email), Some(password)) = (username, email, password) else {
-        return Err(ApiError::from(errors).into());
-    };
-    let registration = Registration { email, username, password, display_name: None };
+    let registration = input::registration(input::RegistrationFields {
+        email: body.email,
+        username: body.username,
+        password: body.password,
+        display_name: None,
+    })
+    .map_err(ApiError::from)?;
     let signed_in =
         services.accounts().register(registration, TokenLifetime::Session).await.map_err(RwError::about("user"))?;
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
@@ -113,18 +103,6 @@ pub(crate) struct UpdateUser {
     image: Option<Option<String>>,
 }
 
-/// `email`, `username` and `password` may be left out but not blank or null.
-fn not_blank(errors: &mut ValidationErrors, field: &str, value: Option<Option<String>>) -> Option<String> {
-    match value {
-        None => None,
-        Some(Some(raw)) if !raw.trim().is_empty() => Some(raw),
-        Some(_) => {
-            errors.add(field, "blank", format!("{field} can't be blank"));
-            None
-        }
-    }
-}
-
 pub(crate) async fn update<S: Services>(
     services: web::Data<S>,
     caller: RwUser,
@@ -132,13 +110,12 @@ pub(crate) async fn update<S: Services>(
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
     let mut errors = ValidationErrors::new();
-    let email = not_blank(&mut errors, "email", body.email).and_then(|raw| errors.check("email", Email::parse(&raw)));
-    let username = not_blank(&mut errors, "username", body.username)
-        .and_then(|raw| errors.check("username", Username::parse(&raw)));
-    let password = not_blank(&mut errors, "password", body.password)
-        .and_then(|raw| errors.check("password", Password::parse(raw)));
-    let bio = optional_update(&mut errors, "bio", body.bio, Bio::parse);
-    let image = optional_update(&mut errors, "image", body.image, ImageUrl::parse);
+    // `email`, `username` and `password` may be left out but not blank or null.
+    let email = input::optional_not_blank(&mut errors, "email", body.email, |raw| Email::parse(&raw));
+    let username = input::optional_not_blank(&mut errors, "username", body.username, |raw| Username::parse(&raw));
+    let password = input::optional_not_blank(&mut errors, "password", body.password, Password::parse);
+    let bio = input::clearable(&mut errors, "bio", body.bio, Bio::parse);
+    let image = input::clearable(&mut errors, "image", body.image, ImageUrl::parse);
     if !errors.is_empty() {
         return Err(ApiError::from(errors).into());
     }
@@ -170,7 +147,8 @@ pub(crate) async fn profile<S: Services>(
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let profile = services.content().profile(reader, username(&path)?).await.map_err(RwError::about("profile"))?;
+    let profile =
+        services.content().profile(reader, profile_username(&path)?).await.map_err(RwError::about("profile"))?;
     Ok(profile_response(profile.into()))
 }
 
@@ -179,8 +157,11 @@ pub(crate) async fn follow<S: Services>(
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let profile =
-        services.content().follow(caller.principal, username(&path)?).await.map_err(RwError::about("profile"))?;
+    let profile = services
+        .content()
+        .follow(caller.principal, profile_username(&path)?)
+        .await
+        .map_err(RwError::about("profile"))?;
     Ok(profile_response(profile.into()))
 }
 
@@ -189,7 +170,10 @@ pub(crate) async fn unfollow<S: Services>(
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
-    let profile =
-        services.content().unfollow(caller.principal, username(&path)?).await.map_err(RwError::about("profile"))?;
+    let profile = services
+        .content()
+        .unfollow(caller.principal, profile_username(&path)?)
+        .await
+        .map_err(RwError::about("profile"))?;
     Ok(profile_response(profile.into()))
 }

@@ -2,8 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::values::{DisplayName, Email, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt, RefreshToken, TokenLifetime};
+use folio_domain::accounts::values::{RefreshToken, TokenLifetime};
 use folio_domain::accounts::{AccountService, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,6 +11,7 @@ use super::dto::SignedInBody;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
+use crate::input;
 use crate::openapi as doc;
 use crate::services::Services;
 
@@ -37,23 +37,12 @@ pub(crate) struct RegisterRequest {
 
 impl RegisterRequest {
     fn try_into_domain(self) -> Result<Registration, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        let email = errors.require("email", self.email).map(|raw| Email::parse(&raw));
-        let email = email.and_then(|parsed| errors.check("email", parsed));
-        let username = errors.require("username", self.username).map(|raw| Username::parse(&raw));
-        let username = username.and_then(|parsed| errors.check("username", parsed));
-        let password = errors.require("password", self.password).map(Password::parse);
-        let password = password.and_then(|parsed| errors.check("password", parsed));
-        let display_name = match self.display_name {
-            Some(raw) if !raw.trim().is_empty() => errors.check("displayName", DisplayName::parse(&raw)),
-            _ => None,
-        };
-        match (email, username, password) {
-            (Some(email), Some(username), Some(password)) if errors.is_empty() => {
-                Ok(Registration { email, username, password, display_name })
-            }
-            _ => Err(errors),
-        }
+        input::registration(input::RegistrationFields {
+            email: self.email,
+            username: self.username,
+            password: self.password,
+            display_name: self.display_name,
+        })
     }
 }
 
@@ -110,13 +99,8 @@ pub(crate) async fn log_in<S: Services>(
     body: web::Json<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let mut errors = ValidationErrors::new();
-    let email = errors.require("email", body.email.filter(|email| !email.trim().is_empty()));
-    let password = errors.require("password", body.password.filter(|password| !password.is_empty()));
-    let (Some(email), Some(password)) = (email, password) else {
-        return Err(errors.into());
-    };
-    let signed_in = services.accounts().log_in(email, PasswordAttempt::new(password), TokenLifetime::Short).await?;
+    let (email, password) = input::credentials(body.email, body.password)?;
+    let signed_in = services.accounts().log_in(email, password, TokenLifetime::Short).await?;
     Ok(envelope::ok(SignedInBody::from(signed_in)))
 }
 

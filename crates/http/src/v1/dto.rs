@@ -2,7 +2,7 @@
 
 use folio_domain::accounts::SignedIn;
 use folio_domain::accounts::model::User;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use uuid::Uuid;
@@ -125,16 +125,6 @@ impl From<SignedIn> for SignedInBody {
             expires_in: signed_in.tokens.expires_in,
         }
     }
-}
-
-/// Deserialises a field that may be absent (outer `None`), `null`
-/// (`Some(None)`) or a value, for partial updates.
-pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::auth::Authenticated;
 use crate::envelope::{self, List};
 use crate::error::ApiError;
+use crate::input;
 use crate::openapi as doc;
 use crate::services::Services;
 
@@ -90,7 +91,7 @@ pub(crate) async fn list<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut errors = ValidationErrors::new();
-    let page = super::posts::page_request(&mut errors, query.page, query.limit);
+    let page = input::page_request(&mut errors, input::Paging::Pages { page: query.page, limit: query.limit });
     let state = match query.state.as_deref() {
         None => None,
         Some(name) => match JobState::parse(name) {

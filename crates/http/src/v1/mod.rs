@@ -19,36 +19,12 @@ mod profiles;
 pub(crate) mod users;
 mod webhooks;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::from_fn;
-use actix_web::{Resource, web};
+use actix_web::web;
 
-use crate::error::ApiError;
 use crate::openapi;
 use crate::services::Services;
-
-/// A resource whose unsupported methods get a 405 naming the allowed ones, and
-/// whose requests are held to the request time limit.
-fn resource(
-    path: &str,
-    allow: &'static str,
-) -> Resource<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    web::resource(path)
-        .default_service(web::to(move || async move {
-            Err::<actix_web::HttpResponse, _>(ApiError::method_not_allowed(allow))
-        }))
-        .wrap(from_fn(crate::headers::timeout))
-}
+use crate::surface::resource;
 
 /// `"GET, PATCH"` from `GET, PATCH`, as a `&'static str` for the `Allow` header.
 macro_rules! allow {

@@ -1,48 +1,20 @@
 //! `/posts`: posts, drafts, publishing, favourites, the feed, comments; `/tags`.
 
 use actix_web::{HttpResponse, web};
-use folio_domain::FieldProblem;
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::values::Username;
-use folio_domain::content::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
-use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostListing, PostUpdate};
+use folio_domain::content::values::PostStatus;
+use folio_domain::content::{ContentService, PostDraft, PostListing, PostUpdate};
 use folio_domain::pagination::{PageRequest, SearchTerm};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::content_dto::{CommentBody as CommentOut, PostBody, TagBody};
-use super::dto::present;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
+use crate::input::{self, InvalidFilter, NullTags, Paging, present};
 use crate::openapi as doc;
 use crate::services::Services;
-
-/// A slug from the path; one that could never have been generated is simply not found.
-fn slug(raw: &str) -> Result<Slug, ApiError> {
-    Slug::parse(raw).map_err(|_| ApiError::not_found("No post has this slug."))
-}
-
-/// `page` and `limit` as a [`PageRequest`], problems recorded under their names.
-pub(crate) fn page_request(
-    errors: &mut ValidationErrors,
-    page: Option<u32>,
-    limit: Option<u32>,
-) -> Option<PageRequest> {
-    match PageRequest::new(page, limit) {
-        Ok(request) => Some(request),
-        Err(problem) => errors.check(problem.parameter(), Err::<PageRequest, _>(problem)),
-    }
-}
-
-fn required<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    errors.require(field, value).and_then(|raw| errors.check(field, parse(&raw)))
-}
 
 /// A new post.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,20 +39,14 @@ pub(crate) struct CreatePostRequest {
 impl CreatePostRequest {
     fn try_into_domain(self) -> Result<PostDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let title = required(&mut errors, "title", self.title, Title::parse);
-        let description = required(&mut errors, "description", self.description, Description::parse);
-        let body = required(&mut errors, "body", self.body, Body::parse);
-        let tags = errors.check("tags", TagList::parse(&self.tags.unwrap_or_default()));
-        let status = match self.status {
+        let fields =
+            input::PostFields { title: self.title, description: self.description, body: self.body, tags: self.tags };
+        let status = self.status;
+        let status = |errors: &mut ValidationErrors| match status {
             None => Some(PostStatus::Draft),
             Some(raw) => errors.check("status", PostStatus::parse(&raw)),
         };
-        match (title, description, body, tags, status) {
-            (Some(title), Some(description), Some(body), Some(tags), Some(status)) if errors.is_empty() => {
-                Ok(PostDraft { title, description, body, tags, status })
-            }
-            _ => Err(errors),
-        }
+        input::post_draft(&mut errors, fields, "tags", status).ok_or(errors)
     }
 }
 
@@ -125,7 +91,7 @@ pub(crate) async fn get<S: Services>(
     MaybeAuthenticated(reader): MaybeAuthenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let post = services.content().post(reader, slug(&path)?).await?;
+    let post = services.content().post(reader, input::slug(&path)?).await?;
     Ok(envelope::ok(PostBody::from(post)))
 }
 
@@ -151,33 +117,17 @@ pub(crate) struct UpdatePostRequest {
     tags: Option<Option<Vec<String>>>,
 }
 
-/// A field that may be left out but, when present, must be a valid value.
-fn optional<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    match value {
-        None => None,
-        Some(None) => {
-            errors.add(field, "blank", format!("{field} can't be null"));
-            None
-        }
-        Some(Some(raw)) => errors.check(field, parse(&raw)),
-    }
-}
-
 impl UpdatePostRequest {
     fn try_into_domain(self) -> Result<PostUpdate, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let update = PostUpdate {
-            title: optional(&mut errors, "title", self.title, Title::parse),
-            description: optional(&mut errors, "description", self.description, Description::parse),
-            body: optional(&mut errors, "body", self.body, Body::parse),
-            // `null` and `[]` both remove every tag.
-            tags: self.tags.and_then(|tags| errors.check("tags", TagList::parse(&tags.unwrap_or_default()))),
+        let fields = input::PostChangeFields {
+            title: self.title,
+            description: self.description,
+            body: self.body,
+            tags: self.tags,
         };
+        // `null` and `[]` both remove every tag.
+        let update = input::post_update(&mut errors, fields, "tags", NullTags::Clear);
         errors.into_result().map(|()| update)
     }
 }
@@ -204,7 +154,7 @@ pub(crate) async fn update<S: Services>(
     path: web::Path<String>,
     body: web::Json<UpdatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug(&path)?;
+    let slug = input::slug(&path)?;
     let update = body.into_inner().try_into_domain()?;
     let post = services.content().update_post(editor, slug, update).await?;
     Ok(envelope::ok(PostBody::from(post)))
@@ -232,7 +182,7 @@ pub(crate) async fn publish<S: Services>(
     Authenticated(editor): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let post = services.content().publish_post(editor, slug(&path)?).await?;
+    let post = services.content().publish_post(editor, input::slug(&path)?).await?;
     Ok(envelope::ok(PostBody::from(post)))
 }
 
@@ -257,7 +207,7 @@ pub(crate) async fn delete<S: Services>(
     Authenticated(actor): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    services.content().delete_post(actor, slug(&path)?).await?;
+    services.content().delete_post(actor, input::slug(&path)?).await?;
     Ok(envelope::no_content())
 }
 
@@ -291,13 +241,10 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     fn try_into_domain(self) -> Result<PostListing, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let page = page_request(&mut errors, self.page, self.limit);
-        let tag = self.tag.and_then(|raw| errors.check("tag", Tag::parse(&raw)));
-        let author = self.author.and_then(|raw| match raw.as_str() {
-            "me" => Some(AuthorSelector::Me),
-            _ => errors.check("author", Username::parse(&raw)).map(AuthorSelector::Username),
-        });
-        let favorited_by = self.favorited_by.and_then(|raw| errors.check("favoritedBy", Username::parse(&raw)));
+        let page = input::page_request(&mut errors, Paging::Pages { page: self.page, limit: self.limit });
+        let filters = input::PostFilters { tag: self.tag, author: self.author, favorited_by: self.favorited_by };
+        let (tag, author, favorited_by) =
+            input::post_filters(&mut errors, filters, "favoritedBy", InvalidFilter::Refuse).unwrap_or_default();
         let search = self.q.and_then(|raw| errors.check("q", SearchTerm::parse(&raw)).flatten());
         let status = self.status.and_then(|raw| errors.check("status", PostStatus::parse(&raw)));
         match page {
@@ -346,9 +293,8 @@ pub(crate) struct PageQuery {
 }
 
 impl PageQuery {
-    fn try_into_domain(self) -> Result<PageRequest, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        page_request(&mut errors, self.page, self.limit).ok_or(errors)
+    pub(crate) fn try_into_domain(self) -> Result<PageRequest, ValidationErrors> {
+        input::page(Paging::Pages { page: self.page, limit: self.limit })
     }
 }
 
@@ -397,7 +343,7 @@ pub(crate) async fn favorite<S: Services>(
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let post = services.content().favorite(reader, slug(&path)?).await?;
+    let post = services.content().favorite(reader, input::slug(&path)?).await?;
     Ok(envelope::ok(PostBody::from(post)))
 }
 
@@ -421,7 +367,7 @@ pub(crate) async fn unfavorite<S: Services>(
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let post = services.content().unfavorite(reader, slug(&path)?).await?;
+    let post = services.content().unfavorite(reader, input::slug(&path)?).await?;
     Ok(envelope::ok(PostBody::from(post)))
 }
 
@@ -445,7 +391,7 @@ pub(crate) async fn comments<S: Services>(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug(&path)?;
+    let slug = input::slug(&path)?;
     let page = query.into_inner().try_into_domain()?;
     let page = services.content().comments(reader, slug, page).await?;
     Ok(envelope::page(page, CommentOut::from))
@@ -479,11 +425,8 @@ pub(crate) async fn add_comment<S: Services>(
     path: web::Path<String>,
     body: web::Json<CommentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = slug(&path)?;
-    let mut errors = ValidationErrors::new();
-    let Some(text) = required(&mut errors, "body", body.into_inner().body, CommentBody::parse) else {
-        return Err(errors.into());
-    };
+    let slug = input::slug(&path)?;
+    let text = input::comment_body(body.into_inner().body)?;
     let comment = services.content().add_comment(author, slug, text).await?;
     Ok(envelope::created(CommentOut::from(comment)))
 }
@@ -512,8 +455,8 @@ pub(crate) async fn delete_comment<S: Services>(
     Authenticated(actor): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (raw_slug, id) = path.into_inner();
-    services.content().delete_comment(actor, slug(&raw_slug)?, CommentId::new(id)).await?;
+    let (slug, id) = input::comment_path(path.into_inner())?;
+    services.content().delete_comment(actor, slug, id).await?;
     Ok(envelope::no_content())
 }
 

@@ -1,20 +1,15 @@
 //! `/profiles/{username}` and following.
 
 use actix_web::{HttpResponse, web};
-use folio_domain::accounts::values::Username;
 use folio_domain::content::ContentService;
 
 use super::content_dto::ProfileBody;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
+use crate::input;
 use crate::openapi as doc;
 use crate::services::Services;
-
-/// A username from the path; one that can't exist is simply not found.
-pub(crate) fn username(raw: &str) -> Result<Username, ApiError> {
-    Username::parse(raw).map_err(|_| ApiError::not_found("No profile has this username."))
-}
 
 /// Get a profile
 ///
@@ -36,7 +31,7 @@ pub(crate) async fn get<S: Services>(
     MaybeAuthenticated(reader): MaybeAuthenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = services.content().profile(reader, username(&path)?).await?;
+    let profile = services.content().profile(reader, input::username(&path)?).await?;
     Ok(envelope::ok(ProfileBody::from(profile)))
 }
 
@@ -62,7 +57,7 @@ pub(crate) async fn follow<S: Services>(
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = services.content().follow(reader, username(&path)?).await?;
+    let profile = services.content().follow(reader, input::username(&path)?).await?;
     Ok(envelope::ok(ProfileBody::from(profile)))
 }
 
@@ -88,6 +83,6 @@ pub(crate) async fn unfollow<S: Services>(
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let profile = services.content().unfollow(reader, username(&path)?).await?;
+    let profile = services.content().unfollow(reader, input::username(&path)?).await?;
     Ok(envelope::ok(ProfileBody::from(profile)))
 }

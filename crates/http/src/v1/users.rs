@@ -1,9 +1,8 @@
 //! `/users`: the caller's own account, and account administration.
 
 use actix_web::{HttpResponse, web};
-use folio_domain::FieldProblem;
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
+use folio_domain::accounts::model::ProfileChanges;
 use folio_domain::accounts::ports::UserQuery;
 use folio_domain::accounts::values::{Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
 use folio_domain::accounts::values::{Password, PasswordAttempt};
@@ -13,10 +12,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{UserBody, present};
+use super::dto::UserBody;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
+use crate::input::{self, present};
 use crate::openapi as doc;
 use crate::services::Services;
 
@@ -78,47 +78,15 @@ pub(crate) struct UpdateSettingsRequest {
     notify_on_comment: Option<Option<bool>>,
 }
 
-/// A required field may be left out, but not set to `null`.
-fn required_update<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    match value {
-        None => None,
-        Some(None) => {
-            errors.add(field, "blank", format!("{field} can't be null"));
-            None
-        }
-        Some(Some(raw)) => errors.check(field, parse(&raw)),
-    }
-}
-
-/// An optional field is kept when left out, cleared by `null` or `""`, set otherwise.
-pub(crate) fn optional_update<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> FieldUpdate<T> {
-    match value {
-        None => FieldUpdate::Keep,
-        Some(None) => FieldUpdate::Clear,
-        Some(Some(raw)) if raw.trim().is_empty() => FieldUpdate::Clear,
-        Some(Some(raw)) => errors.check(field, parse(&raw)).map_or(FieldUpdate::Keep, FieldUpdate::Set),
-    }
-}
-
 impl UpdateMeRequest {
     fn try_into_domain(self) -> Result<ProfileChanges, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let changes = ProfileChanges {
-            email: required_update(&mut errors, "email", self.email, Email::parse),
-            username: required_update(&mut errors, "username", self.username, Username::parse),
-            display_name: optional_update(&mut errors, "displayName", self.display_name, DisplayName::parse),
-            bio: optional_update(&mut errors, "bio", self.bio, Bio::parse),
-            image: optional_update(&mut errors, "image", self.image, ImageUrl::parse),
+            email: input::optional(&mut errors, "email", self.email, Email::parse),
+            username: input::optional(&mut errors, "username", self.username, Username::parse),
+            display_name: input::clearable(&mut errors, "displayName", self.display_name, DisplayName::parse),
+            bio: input::clearable(&mut errors, "bio", self.bio, Bio::parse),
+            image: input::clearable(&mut errors, "image", self.image, ImageUrl::parse),
             notify_on_comment: match self.settings.and_then(|settings| settings.notify_on_comment) {
                 None => None,
                 Some(None) => {
@@ -212,7 +180,7 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     fn try_into_domain(self) -> Result<UserQuery, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let page = super::posts::page_request(&mut errors, self.page, self.limit);
+        let page = input::page_request(&mut errors, input::Paging::Pages { page: self.page, limit: self.limit });
         let search = self.q.and_then(|q| errors.check("q", SearchTerm::parse(&q)).flatten());
         match page {
             Some(page) if errors.is_empty() => Ok(UserQuery { search, page }),

@@ -13,10 +13,11 @@ use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{one_of, present};
+use super::dto::one_of;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data, List, timestamp};
 use crate::error::ApiError;
+use crate::input::{self, present};
 use crate::openapi as doc;
 use crate::services::Services;
 
@@ -296,8 +297,7 @@ pub(crate) struct PageQuery {
 
 impl PageQuery {
     fn try_into_domain(self) -> Result<folio_domain::pagination::PageRequest, ValidationErrors> {
-        let mut errors = ValidationErrors::new();
-        super::posts::page_request(&mut errors, self.page, self.limit).ok_or(errors)
+        input::page(input::Paging::Pages { page: self.page, limit: self.limit })
     }
 }
 
