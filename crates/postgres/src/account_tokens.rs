@@ -23,9 +23,9 @@ use folio_domain::ports::{AccountTokenRecord, AccountTokenRepository, NewAccount
 use folio_domain::user::{AccountStatus, Email, UserId};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{account_tokens, sessions, users};
 
 /// [`AccountTokenRepository`] on PostgreSQL.

@@ -17,7 +17,7 @@ use folio_domain::ports::{CommentRecord, CommentRepository, NewComment};
 use folio_domain::user::UserId;
 use uuid::Uuid;
 
-use crate::connection::PgPool;
+use crate::pool::PgPool;
 
 diesel::define_sql_function! {
     /// The comments table's id sequence, advanced.

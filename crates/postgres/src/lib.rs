@@ -2,13 +2,13 @@
 
 mod account_tokens;
 mod comments;
-mod connection;
 mod error;
 mod jobs;
 mod maintenance;
 mod migrations;
 mod notices;
 mod outbox;
+mod pool;
 mod posts;
 mod profiles;
 mod schema;
@@ -23,12 +23,12 @@ pub mod testing;
 
 pub use account_tokens::PgAccountTokenRepository;
 pub use comments::PgCommentRepository;
-pub use connection::{PgPool, PoolSettings, build_pool, build_sharded_pool, ensure_database_exists, ping};
 pub use error::DatabaseError;
 pub use jobs::PgJobStore;
 pub use maintenance::PgMaintenance;
 pub use migrations::run_migrations;
 pub use notices::PgCommentNotices;
+pub use pool::{PgPool, PoolSettings, build_pool, build_sharded_pool, ensure_database_exists, ping};
 pub use posts::PgPostRepository;
 pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionStore;

@@ -8,8 +8,8 @@ use diesel_async::RunQueryDsl;
 use folio_domain::jobs::{BoxFuture, ClaimedJob, JobError, JobHandler, JobKind, JobState};
 use folio_domain::webhooks::ports::WebhookRepository as _;
 
-use crate::connection::PgPool;
 use crate::error::{pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{jobs, outbox_events, refresh_tokens, sessions};
 use crate::webhooks::PgWebhookRepository;
 

@@ -8,8 +8,8 @@ use folio_domain::ports::{CommentNotice, CommentNotices};
 use folio_domain::user::{UserId, Username};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{comments, posts, users};
 
 /// [`CommentNotices`] on PostgreSQL.

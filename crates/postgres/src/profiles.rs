@@ -16,9 +16,9 @@ use folio_domain::ports::ProfileRepository;
 use folio_domain::user::{AccountStatus, Bio, DisplayName, ImageUrl, UserId, Username};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{follows, users};
 use folio_domain::events::NewEvent;
 

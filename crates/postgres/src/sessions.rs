@@ -15,8 +15,8 @@ use folio_domain::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, 
 use folio_domain::user::{AccountStatus, Role, UserId, Username};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{refresh_tokens, sessions, users};
 
 /// [`SessionStore`] on PostgreSQL.

@@ -24,9 +24,9 @@ use folio_domain::user::{
 };
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{sessions, users};
 use crate::sessions::insert_session;
 use folio_domain::events::NewEvent;

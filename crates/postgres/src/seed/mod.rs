@@ -39,8 +39,9 @@ use uuid::Uuid;
 use self::random::{PowerLaw, Rng, Shuffle};
 use self::text::Writer;
 use self::words::{FIRST_NAMES, LAST_NAMES, TAG_SUFFIXES, TAG_WORDS, TOPICS};
-use crate::connection::{describe_target, parse_url, quote_identifier};
 use crate::error::{DatabaseError, error_chain};
+use crate::pool::connect::{describe_target, parse_url};
+use crate::pool::database::quote_identifier;
 
 /// How much to make. The defaults are the benchmark's dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
