@@ -11,11 +11,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Float, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
+use folio_domain::accounts::values::{UserId, Username};
 use folio_domain::content::model::PostSummary;
+use folio_domain::content::ports::{AuthorFilter, PostQuery};
 use folio_domain::content::values::{PostStatus, Tag};
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
-use folio_domain::ports::{AuthorFilter, PostQuery};
-use folio_domain::user::{UserId, Username};
 
 use super::pages::{self, FeedPage, Total};
 use super::rows::{SummaryWithAuthor, into_summary, summary_columns};

@@ -32,12 +32,12 @@ mod writes;
 
 use chrono::{DateTime, Utc};
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::{Post, PostSummary, TagUsage};
+use folio_domain::content::ports::{NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
 use folio_domain::content::values::{PostId, Slug};
 use folio_domain::events::NewEvent;
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::ports::{NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
-use folio_domain::user::UserId;
 
 use self::lists::Selection;
 use crate::pool::PgPool;

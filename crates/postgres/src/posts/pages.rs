@@ -16,9 +16,9 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, HasSqlType, SqlType, Text};
 use diesel_async::RunQueryDsl;
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::PostSummary;
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
-use folio_domain::user::UserId;
 use uuid::Uuid;
 
 use super::lists::{Selection, matching, offset_of};
@@ -156,7 +156,7 @@ impl Total<diesel::sql_types::Uuid, Uuid> {
 
 impl Total<Text, String> {
     /// An author's live posts, by username (`author_total_by_name.sql`).
-    pub(super) fn of_author_name(author: &folio_domain::user::Username) -> QueryResult<Self> {
+    pub(super) fn of_author_name(author: &folio_domain::accounts::values::Username) -> QueryResult<Self> {
         Ok(Self::new(sql_file!("author_total_by_name.sql")?, author.as_str().to_owned()))
     }
 }
@@ -273,7 +273,7 @@ fn counted_page(rows: Vec<CountedSummary>, total: i64, page: PageRequest) -> Res
 #[cfg(test)]
 mod tests {
     use diesel::debug_query;
-    use folio_domain::user::Username;
+    use folio_domain::accounts::values::Username;
 
     use super::*;
 

@@ -10,9 +10,9 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::{Post, TagUsage};
 use folio_domain::content::values::{Slug, Tag};
-use folio_domain::user::UserId;
 use uuid::Uuid;
 
 use super::rows::{PostSqlType, PostWithAuthor, into_post, post_columns};

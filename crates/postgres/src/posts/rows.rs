@@ -9,10 +9,10 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::{Favorited, Post, PostSummary};
+use folio_domain::content::ports::{NewPost, PostChanges};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
-use folio_domain::ports::{NewPost, PostChanges};
-use folio_domain::user::UserId;
 use uuid::Uuid;
 
 use crate::error::invalid_stored;

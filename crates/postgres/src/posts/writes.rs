@@ -8,10 +8,10 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Nullable, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
+use folio_domain::content::ports::{NewPost, PostChanges, PostWriteError};
 use folio_domain::content::values::{PostId, PostStatus};
 use folio_domain::events::NewEvent;
-use folio_domain::ports::{NewPost, PostChanges, PostWriteError};
-use folio_domain::user::UserId;
 
 use super::rows::{NewPostRow, PostChangeset};
 use crate::error::{pool_failed, query_failed};
