@@ -27,6 +27,7 @@ use std::time::Duration;
 use diesel_async::RunQueryDsl;
 use folio_domain::PortError;
 
+#[cfg(feature = "testing")]
 pub(crate) use self::build::{ConnectionHook, build_pool_with_hook};
 pub use self::build::{build_pool, build_sharded_pool};
 pub use self::database::ensure_database_exists;

@@ -13,15 +13,15 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::accounts::values::{UserId, Username};
 use folio_domain::content::model::PostSummary;
-use folio_domain::content::ports::{AuthorFilter, PostQuery};
 use folio_domain::content::values::{PostStatus, Tag};
+use folio_domain::content::{AuthorSelector, PostListing};
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
 
 use super::pages::{self, FeedPage, Total};
 use super::rows::{SummaryWithAuthor, into_summary, summary_columns};
 use crate::error::{pool_failed, query_failed};
 use crate::pool::PgPool;
-use crate::profiles::count;
+use crate::profiles::{count, reader_or_nil};
 use crate::schema::{favorites, follows, posts, tag_counts, users};
 use crate::sql::{Fixed, FixedWithBind, fixed, fixed_with_bind};
 
@@ -30,11 +30,18 @@ pub(super) fn offset_of(page: PageRequest) -> Result<i64, PortError> {
         .map_err(|error| PortError::Unknown(anyhow::Error::new(error).context("page offset out of range")))
 }
 
+/// Whose posts a list asks for, once [`AuthorSelector::Me`] is the reader.
+#[derive(Debug, Clone, Copy)]
+enum Author<'a> {
+    Named(&'a Username),
+    Id(UserId),
+}
+
 /// Which posts a list or the feed asks for.
 pub(super) struct Selection<'a> {
     status: PostStatus,
     tag: Option<&'a Tag>,
-    author: Option<&'a AuthorFilter>,
+    author: Option<Author<'a>>,
     favorited_by: Option<&'a Username>,
     search: Option<&'a SearchTerm>,
     /// Only posts whose author this user follows (the feed).
@@ -42,13 +49,19 @@ pub(super) struct Selection<'a> {
 }
 
 impl<'a> Selection<'a> {
-    pub(super) fn of(query: &'a PostQuery) -> Self {
+    /// What `listing` asks for, as `reader` sees it. `author=me` without a
+    /// reader (which the service never asks for) is the nil id's posts: none.
+    pub(super) fn of(listing: &'a PostListing, reader: Option<UserId>) -> Self {
+        let author = listing.author.as_ref().map(|author| match author {
+            AuthorSelector::Username(username) => Author::Named(username),
+            AuthorSelector::Me => Author::Id(UserId::new(reader_or_nil(reader))),
+        });
         Self {
-            status: query.status,
-            tag: query.tag.as_ref(),
-            author: query.author.as_ref(),
-            favorited_by: query.favorited_by.as_ref(),
-            search: query.search.as_ref(),
+            status: listing.status(),
+            tag: listing.tag.as_ref(),
+            author,
+            favorited_by: listing.favorited_by.as_ref(),
+            search: listing.search.as_ref(),
             followed_by: None,
         }
     }
@@ -75,7 +88,7 @@ impl<'a> Selection<'a> {
 
     /// The author, when it is the only filter of a published list: the
     /// total is in `author_post_counts`.
-    fn only_author(&self) -> Option<&'a AuthorFilter> {
+    fn only_author(&self) -> Option<Author<'a>> {
         let only = self.status == PostStatus::Published
             && self.tag.is_none()
             && self.favorited_by.is_none()
@@ -165,10 +178,8 @@ pub(super) fn matching(selection: &Selection<'_>) -> diesel::dsl::IntoBoxed<'sta
         query = query.filter(posts::tags.contains(vec![tag.as_str().to_owned()]));
     }
     match selection.author {
-        Some(AuthorFilter::Username(username)) => {
-            query = query.filter(users::username.eq(username.as_str().to_owned()))
-        }
-        Some(AuthorFilter::Id(id)) => query = query.filter(posts::author_id.eq(id.as_uuid())),
+        Some(Author::Named(username)) => query = query.filter(users::username.eq(username.as_str().to_owned())),
+        Some(Author::Id(id)) => query = query.filter(posts::author_id.eq(id.as_uuid())),
         None => {}
     }
     if let Some(username) = selection.favorited_by {
@@ -245,10 +256,10 @@ pub(super) async fn page_of(
             return Total::of_feed(reader)?.get_result::<i64>(&mut for_total).await;
         }
         match selection.only_author() {
-            Some(AuthorFilter::Id(id)) => {
-                return Total::of_author_id(*id)?.get_result::<i64>(&mut for_total).await;
+            Some(Author::Id(id)) => {
+                return Total::of_author_id(id)?.get_result::<i64>(&mut for_total).await;
             }
-            Some(AuthorFilter::Username(name)) => {
+            Some(Author::Named(name)) => {
                 return Total::of_author_name(name)?.get_result::<i64>(&mut for_total).await;
             }
             None => {}

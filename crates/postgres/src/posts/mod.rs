@@ -34,8 +34,9 @@ use chrono::{DateTime, Utc};
 use folio_domain::PortError;
 use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::{Post, PostSummary, TagUsage};
-use folio_domain::content::ports::{NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
+use folio_domain::content::ports::{NewPost, PostRepository, PostWriteError};
 use folio_domain::content::values::{PostId, Slug};
+use folio_domain::content::{PostListing, PostUpdate};
 use folio_domain::events::NewEvent;
 use folio_domain::pagination::{Page, PageRequest};
 
@@ -75,11 +76,12 @@ impl PostRepository for PgPostRepository {
     async fn update(
         &self,
         id: PostId,
-        changes: &PostChanges,
+        update: &PostUpdate,
+        new_slug: Option<Slug>,
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> Result<(), PostWriteError> {
-        writes::update(&self.pool, id, changes, now, events).await
+        writes::update(&self.pool, id, update, new_slug.as_ref(), now, events).await
     }
 
     #[tracing::instrument(name = "db.posts.publish", skip_all, fields(post_id = %id))]
@@ -92,8 +94,8 @@ impl PostRepository for PgPostRepository {
         writes::delete(&self.pool, id, now, events).await
     }
 
-    async fn list(&self, query: &PostQuery) -> Result<Page<PostSummary>, PortError> {
-        lists::page_of(&self.pool, &Selection::of(query), query.reader, query.page).await
+    async fn list(&self, listing: &PostListing, reader: Option<UserId>) -> Result<Page<PostSummary>, PortError> {
+        lists::page_of(&self.pool, &Selection::of(listing, reader), reader, listing.page).await
     }
 
     async fn feed(&self, reader: UserId, page: PageRequest) -> Result<Page<PostSummary>, PortError> {

@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use folio_domain::PortError;
 use folio_domain::accounts::values::UserId;
+use folio_domain::content::PostUpdate;
 use folio_domain::content::model::{Favorited, Post, PostSummary};
-use folio_domain::content::ports::{NewPost, PostChanges};
+use folio_domain::content::ports::NewPost;
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
 use uuid::Uuid;
 
@@ -199,18 +200,19 @@ pub(super) struct NewPostRow<'a> {
 
 impl<'a> From<&'a NewPost> for NewPostRow<'a> {
     fn from(post: &'a NewPost) -> Self {
+        let draft = &post.draft;
         Self {
             id: post.id.as_uuid(),
             slug: post.slug.as_str(),
-            title: post.title.as_str(),
-            description: post.description.as_str(),
-            body: post.body.as_str(),
-            tags: tag_names(&post.tags),
-            status: post.status.as_str(),
+            title: draft.title.as_str(),
+            description: draft.description.as_str(),
+            body: draft.body.as_str(),
+            tags: tag_names(&draft.tags),
+            status: draft.status.as_str(),
             author_id: post.author_id.as_uuid(),
             created_at: post.created_at,
             updated_at: post.created_at,
-            published_at: (post.status == PostStatus::Published).then_some(post.created_at),
+            published_at: (draft.status == PostStatus::Published).then_some(post.created_at),
         }
     }
 }
@@ -229,13 +231,13 @@ pub(super) struct PostChangeset<'a> {
 }
 
 impl<'a> PostChangeset<'a> {
-    pub(super) fn new(changes: &'a PostChanges, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(update: &'a PostUpdate, new_slug: Option<&'a Slug>, now: DateTime<Utc>) -> Self {
         Self {
-            title: changes.title.as_ref().map(Title::as_str),
-            slug: changes.slug.as_ref().map(Slug::as_str),
-            description: changes.description.as_ref().map(Description::as_str),
-            body: changes.body.as_ref().map(Body::as_str),
-            tags: changes.tags.as_ref().map(tag_names),
+            title: update.title.as_ref().map(Title::as_str),
+            slug: new_slug.map(Slug::as_str),
+            description: update.description.as_ref().map(Description::as_str),
+            body: update.body.as_ref().map(Body::as_str),
+            tags: update.tags.as_ref().map(tag_names),
             updated_at: now,
         }
     }

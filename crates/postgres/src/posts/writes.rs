@@ -9,8 +9,9 @@ use diesel::sql_types::{Nullable, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::accounts::values::UserId;
-use folio_domain::content::ports::{NewPost, PostChanges, PostWriteError};
-use folio_domain::content::values::{PostId, PostStatus};
+use folio_domain::content::PostUpdate;
+use folio_domain::content::ports::{NewPost, PostWriteError};
+use folio_domain::content::values::{PostId, PostStatus, Slug};
 use folio_domain::events::NewEvent;
 
 use super::rows::{NewPostRow, PostChangeset};
@@ -48,11 +49,12 @@ pub(super) async fn create(pool: &PgPool, post: &NewPost, events: &[NewEvent]) -
     Ok(())
 }
 
-/// Applies `changes` to a live post and stores its events.
+/// Applies `update` (and the new slug, if any) to a live post and stores its events.
 pub(super) async fn update(
     pool: &PgPool,
     id: PostId,
-    changes: &PostChanges,
+    update: &PostUpdate,
+    new_slug: Option<&Slug>,
     now: DateTime<Utc>,
     events: &[NewEvent],
 ) -> Result<(), PostWriteError> {
@@ -60,7 +62,7 @@ pub(super) async fn update(
     let updated = connection
         .transaction(async |connection| {
             let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-                .set(PostChangeset::new(changes, now))
+                .set(PostChangeset::new(update, new_slug, now))
                 .execute(connection)
                 .await?;
             if updated > 0 {
