@@ -2,13 +2,11 @@
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
 use super::ports::{CommentRepository, NewComment, NewPost, PostRepository, PostWriteError, ProfileRepository};
-use super::values::Title;
-use super::values::{CommentBody, CommentId, PostStatus, Slug};
+use super::values::{CommentBody, CommentId, PostStatus, Slug, Title};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
 };
-use crate::accounts::values::Principal;
-use crate::accounts::values::{UserId, Username};
+use crate::accounts::values::{Principal, UserId, Username};
 use crate::events::{EventData, NewEvent, PostRef, UserRef};
 use crate::pagination::{Page, PageRequest};
 use crate::system::{Clock, IdGenerator};
