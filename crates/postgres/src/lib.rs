@@ -12,7 +12,6 @@ mod pool;
 mod posts;
 mod profiles;
 mod schema;
-pub mod seed;
 mod sessions;
 mod sql;
 mod users;
@@ -20,6 +19,15 @@ mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+/// For tools that talk to the server without the pool (the demo-data
+/// generator, `folio-seed`): the URL parsed as the pool parses it, a server
+/// named without its password, identifier quoting and error text.
+pub mod server {
+    pub use crate::error::error_chain;
+    pub use crate::pool::connect::{describe_target, parse_url};
+    pub use crate::pool::database::quote_identifier;
+}
 
 pub use account_tokens::PgAccountTokenRepository;
 pub use comments::PgCommentRepository;

@@ -16,7 +16,10 @@ use crate::error::{DatabaseError, error_chain};
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses a URL without ever putting it into an error.
-pub(crate) fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, DatabaseError> {
+///
+/// # Errors
+/// [`DatabaseError::InvalidUrl`] when the URL does not parse, saying why.
+pub fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, DatabaseError> {
     let mut config: tokio_postgres::Config = url
         .expose_secret()
         .parse()
@@ -29,7 +32,7 @@ pub(crate) fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, Da
 }
 
 /// `user@host:port/database`, for messages: everything but the password.
-pub(crate) fn describe_target(config: &tokio_postgres::Config) -> String {
+pub fn describe_target(config: &tokio_postgres::Config) -> String {
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(host)) => host.clone(),
         #[cfg(unix)]

@@ -95,7 +95,7 @@ pub(crate) async fn create_database(
 }
 
 /// Quotes an SQL identifier: double quotes, with embedded quotes doubled.
-pub(crate) fn quote_identifier(name: &str) -> String {
+pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

@@ -10,9 +10,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use folio_domain::accounts::ports::UserRepository;
 use folio_domain::content::ports::PostRepository;
 use folio_domain::content::values::Slug;
-use folio_postgres::seed::{Existing, SeedPlan, seed};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgUserRepository, run_migrations};
+use folio_seed::{Existing, SeedPlan, seed};
 use secrecy::ExposeSecret;
 
 use crate::fixtures::{new_user, published};
