@@ -430,7 +430,9 @@ impl Application {
             0 => None,
             workers => Some(start_jobs(settings, workers)?),
         };
-        tracing::info!("listening on http://{}:{port}", settings.server.host);
+        // The address comes first and ends at a space: tests and scripts read it.
+        let base = format!("http://{}:{port}", settings.server.host);
+        tracing::info!("listening on {base} (API docs: {base}{})", folio_http::DOCS_PATH);
         let grace_period = Duration::from_secs(settings.server.shutdown_timeout_seconds);
         Ok(Self { server, port, pool, jobs, grace_period, signals })
     }
