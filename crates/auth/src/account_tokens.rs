@@ -8,8 +8,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use folio_domain::mail::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose};
-use folio_domain::ports::AccountTokenKeys;
+use folio_domain::mail::ports::AccountTokenKeys;
+use folio_domain::mail::values::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use sha2::{Digest, Sha256};

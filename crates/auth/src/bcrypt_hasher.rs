@@ -34,8 +34,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use folio_domain::PortError;
-use folio_domain::credentials::{Password, PasswordAttempt, PasswordHash, PasswordMatch};
-use folio_domain::ports::PasswordHasher;
+use folio_domain::accounts::ports::PasswordHasher;
+use folio_domain::accounts::values::{Password, PasswordAttempt, PasswordHash, PasswordMatch};
 use secrecy::{ExposeSecret, SecretString};
 use thread_priority::ThreadPriority;
 use tokio::sync::{mpsc, oneshot};

@@ -1,7 +1,7 @@
 //! The real clock and id generator.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use folio_domain::ports::{Clock, IdGenerator};
+use folio_domain::system::{Clock, IdGenerator};
 use uuid::Uuid;
 
 /// The system clock, truncated to microseconds: PostgreSQL's precision, so a

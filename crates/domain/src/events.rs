@@ -4,7 +4,7 @@
 //! A service that changes state builds the events that change causes and hands
 //! them to the same port call that writes the change; adapters store them in an
 //! outbox in the same transaction. If the change rolls back, no event exists; if
-//! it commits, the event is relayed to every [`crate::jobs::EventSubscriber`].
+//! it commits, the event is relayed to every [`crate::jobs::ports::EventSubscriber`].
 //!
 //! Event data never carries secrets (no tokens, no password hashes): outbox rows
 //! are kept for a while after they are handled, and webhook receivers see them.

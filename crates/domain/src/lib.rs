@@ -14,16 +14,19 @@ macro_rules! into_string {
     };
 }
 
+// Features: one folder each, the same shape in every one.
 pub mod accounts;
 pub mod content;
-pub mod credentials;
-pub mod error;
-pub mod events;
 pub mod jobs;
 pub mod mail;
-pub mod pagination;
-pub mod ports;
-pub mod user;
 pub mod webhooks;
 
-pub use error::{FieldError, FieldProblem, PortError, ValidationErrors};
+// Shared by several features.
+mod errors;
+pub mod events;
+pub mod pagination;
+pub mod rate_limit;
+pub mod system;
+pub mod text;
+
+pub use errors::{FieldError, FieldProblem, PortError, ValidationErrors};

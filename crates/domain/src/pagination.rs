@@ -34,7 +34,7 @@ impl PageRequestError {
     }
 }
 
-impl crate::error::FieldProblem for PageRequestError {
+impl crate::errors::FieldProblem for PageRequestError {
     fn code(&self) -> &'static str {
         "out_of_range"
     }
@@ -111,7 +111,7 @@ pub struct SearchTerm(String);
 #[error("search text must be at most {max} characters", max = SearchTerm::MAX_LEN)]
 pub struct SearchTermTooLong;
 
-impl crate::error::FieldProblem for SearchTermTooLong {
+impl crate::errors::FieldProblem for SearchTermTooLong {
     fn code(&self) -> &'static str {
         "too_long"
     }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use folio_domain::accounts::values::Principal;
 use folio_domain::accounts::{AccountService, AuthenticateError};
-use folio_domain::credentials::Principal;
 
 use crate::error::ApiError;
 use crate::services::Services;

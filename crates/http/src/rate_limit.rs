@@ -16,7 +16,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
 
 use crate::error::ApiError;
 use crate::services::Services;

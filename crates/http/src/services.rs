@@ -6,7 +6,7 @@ use folio_domain::accounts::{AccountService, UserAdminService};
 use folio_domain::content::ContentService;
 use folio_domain::jobs::JobAdminService;
 use folio_domain::mail::AccountMailService;
-use folio_domain::ports::RateLimiter;
+use folio_domain::rate_limit::RateLimiter;
 use folio_domain::webhooks::WebhookService;
 
 use crate::metrics::PoolMetrics;

@@ -7,12 +7,11 @@ use actix_web::{test, web};
 use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::PortError;
+use folio_domain::accounts::model::{FieldUpdate, User, UserSettings};
+use folio_domain::accounts::values::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
+use folio_domain::accounts::values::{AccountStatus, Bio, Email, ImageUrl, Role, UserId, Username};
 use folio_domain::accounts::{AdminError, AuthenticateError, LogInError, RegisterError, SignedIn};
-use folio_domain::credentials::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId};
 use folio_domain::pagination::{Page, SearchTerm};
-use folio_domain::user::{
-    AccountStatus, Bio, Email, FieldUpdate, ImageUrl, Role, User, UserId, UserSettings, Username,
-};
 use folio_http::HttpSettings;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -26,7 +25,7 @@ const TOKEN: &str = "valid-token";
 fn principal(role: Role) -> Principal {
     Principal {
         user_id: UserId::new(Uuid::from_u128(1)),
-        username: folio_domain::user::Username::parse("alice").expect("a valid username"),
+        username: folio_domain::accounts::values::Username::parse("alice").expect("a valid username"),
         session_id: SessionId::new(Uuid::from_u128(2)),
         role,
     }

@@ -9,10 +9,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use common::TestServices;
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::AuthenticateError;
-use folio_domain::credentials::{Principal, SessionId};
+use folio_domain::accounts::values::{Principal, SessionId};
+use folio_domain::accounts::values::{Role, UserId, Username};
 use folio_domain::events::EventType;
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::user::{Role, UserId, Username};
 use folio_domain::webhooks::model::{CreatedEndpoint, Delivery, EndpointState, WebhookEndpoint};
 use folio_domain::webhooks::values::{
     DeliveryId, DeliveryStatus, DisabledReason, EventSet, WebhookId, WebhookSecret, WebhookUrl,

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_domain::jobs::{EventSubscriber, JobHandler, JobKind};
+use folio_domain::jobs::ports::{EventSubscriber, JobHandler};
+use folio_domain::jobs::values::JobKind;
 
 pub use backoff::Backoff;
 pub use runner::{Runner, RunnerHandle};

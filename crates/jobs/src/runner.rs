@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use folio_domain::jobs::{ClaimedJob, JobError, JobId, JobStore, NewJob};
+use folio_domain::jobs::JobError;
+use folio_domain::jobs::model::{ClaimedJob, NewJob};
+use folio_domain::jobs::ports::JobStore;
+use folio_domain::jobs::values::JobId;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, error, info, info_span, warn};
@@ -212,7 +215,7 @@ async fn run<S: JobStore>(context: &Context<S>, job: ClaimedJob) {
 /// lost: someone else holds the job now, and this attempt's result is void.
 async fn attempt<S: JobStore>(
     context: &Context<S>,
-    handler: Arc<dyn folio_domain::jobs::JobHandler>,
+    handler: Arc<dyn folio_domain::jobs::ports::JobHandler>,
     job: &ClaimedJob,
 ) -> Option<Result<(), JobError>> {
     let lease = context.settings.lease;

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::time::Duration;
 
-use folio_domain::jobs::{BoxFuture, ClaimedJob, JobError, JobHandler};
+use folio_domain::jobs::JobError;
+use folio_domain::jobs::model::ClaimedJob;
+use folio_domain::jobs::ports::{BoxFuture, JobHandler};
 use serde::Deserialize;
 
-/// Handles [`folio_domain::jobs::JobKind::Test`] jobs, whose payload is
+/// Handles [`folio_domain::jobs::values::JobKind::Test`] jobs, whose payload is
 /// `{"sleepMs": n, "failTimes": k, "failWhileExists": "/flag", "record": "/path"}`:
 /// it sleeps, fails the first `k` attempts and any attempt while the flag file
 /// exists, then appends `"<job id> <attempt>\n"` to the record file.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use folio_domain::ports::{MailError, MailMessage, Mailer};
+use folio_domain::mail::ports::{MailError, MailMessage, Mailer};
 use tokio::io::AsyncWriteExt as _;
 use uuid::Uuid;
 

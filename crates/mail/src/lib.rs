@@ -4,7 +4,7 @@ mod file;
 mod message;
 mod smtp;
 
-use folio_domain::ports::{MailError, MailMessage, Mailer};
+use folio_domain::mail::ports::{MailError, MailMessage, Mailer};
 
 pub use file::FileMailer;
 pub use message::{InvalidSender, Sender};

@@ -2,7 +2,7 @@
 //! `multipart/alternative` with the plain-text part first and the HTML part
 //! last (the one clients prefer), headers encoded as needed by lettre.
 
-use folio_domain::ports::{MailError, MailMessage};
+use folio_domain::mail::ports::{MailError, MailMessage};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use folio_domain::ports::{MailError, MailMessage, Mailer};
+use folio_domain::mail::ports::{MailError, MailMessage, Mailer};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};

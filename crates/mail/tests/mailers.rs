@@ -7,14 +7,20 @@ use std::time::Duration;
 
 use chrono::Utc;
 use folio_auth::HmacAccountTokenKeys;
+use folio_domain::accounts::model::{User, UserSettings};
+use folio_domain::accounts::ports::MockUserRepository;
+use folio_domain::accounts::values::{AccountStatus, DisplayName, Email, Role, UserId, Username};
 use folio_domain::content::values::{CommentBody, PostId, Slug, Title};
-use folio_domain::jobs::{ClaimedJob, JobHandler, JobId, JobKind};
-use folio_domain::mail::{AccountToken, MailJobs, MailPolicy, PublicBaseUrl};
-use folio_domain::ports::{
-    AccountTokenKeys, CommentNotice, MailError, MailMessage, Mailer, MockAccountTokenRepository, MockClock,
-    MockCommentNotices, MockUserRepository, NewAccountToken,
+use folio_domain::jobs::model::ClaimedJob;
+use folio_domain::jobs::ports::JobHandler;
+use folio_domain::jobs::values::{JobId, JobKind};
+use folio_domain::mail::ports::{
+    AccountTokenKeys, CommentNotice, MailError, MailMessage, Mailer, MockAccountTokenRepository, MockCommentNotices,
+    NewAccountToken,
 };
-use folio_domain::user::{AccountStatus, DisplayName, Email, Role, User, UserId, UserSettings, Username};
+use folio_domain::mail::values::{AccountToken, PublicBaseUrl};
+use folio_domain::mail::{MailJobs, MailPolicy};
+use folio_domain::system::MockClock;
 use folio_mail::{FileMailer, Sender, SmtpMailer, SmtpSettings, SmtpTls};
 use mailparse::{MailHeaderMap, ParsedMail};
 use secrecy::SecretString;

@@ -16,11 +16,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
-use folio_domain::credentials::PasswordHash;
+use folio_domain::accounts::values::PasswordHash;
+use folio_domain::accounts::values::{AccountStatus, Email, UserId};
 use folio_domain::events::NewEvent;
-use folio_domain::mail::{AccountTokenHash, AccountTokenId, TokenPurpose};
-use folio_domain::ports::{AccountTokenRecord, AccountTokenRepository, NewAccountToken, Redemption};
-use folio_domain::user::{AccountStatus, Email, UserId};
+use folio_domain::mail::ports::{AccountTokenRecord, AccountTokenRepository, NewAccountToken, Redemption};
+use folio_domain::mail::values::{AccountTokenHash, AccountTokenId, TokenPurpose};
 use uuid::Uuid;
 
 use crate::connection::PgPool;

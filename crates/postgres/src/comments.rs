@@ -10,11 +10,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::Comment;
+use folio_domain::content::ports::{CommentRecord, CommentRepository, NewComment};
 use folio_domain::content::values::{CommentBody, CommentId, PostId};
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::ports::{CommentRecord, CommentRepository, NewComment};
-use folio_domain::user::UserId;
 use uuid::Uuid;
 
 use crate::connection::PgPool;

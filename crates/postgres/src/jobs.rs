@@ -14,7 +14,9 @@ use diesel::sql_types::{Array, Integer, Jsonb, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::events::{Event, EventData, EventType};
-use folio_domain::jobs::{ClaimedJob, JobId, JobKind, JobRecord, JobState, JobStore, NewJob, RetryOutcome};
+use folio_domain::jobs::model::{ClaimedJob, JobRecord, NewJob};
+use folio_domain::jobs::ports::{JobStore, RetryOutcome};
+use folio_domain::jobs::values::{JobId, JobKind, JobState};
 use folio_domain::pagination::{Page, PageRequest};
 use uuid::Uuid;
 

@@ -5,7 +5,10 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use folio_domain::jobs::{BoxFuture, ClaimedJob, JobError, JobHandler, JobKind, JobState};
+use folio_domain::jobs::JobError;
+use folio_domain::jobs::model::ClaimedJob;
+use folio_domain::jobs::ports::{BoxFuture, JobHandler};
+use folio_domain::jobs::values::{JobKind, JobState};
 use folio_domain::webhooks::ports::WebhookRepository as _;
 
 use crate::connection::PgPool;

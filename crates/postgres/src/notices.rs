@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use folio_domain::PortError;
+use folio_domain::accounts::values::{UserId, Username};
 use folio_domain::content::values::{CommentBody, CommentId, PostId, Slug, Title};
-use folio_domain::ports::{CommentNotice, CommentNotices};
-use folio_domain::user::{UserId, Username};
+use folio_domain::mail::ports::{CommentNotice, CommentNotices};
 use uuid::Uuid;
 
 use crate::connection::PgPool;

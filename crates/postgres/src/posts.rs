@@ -30,11 +30,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Bool, Float, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
+use folio_domain::accounts::values::{UserId, Username};
 use folio_domain::content::model::{Favorited, Post, PostSummary, TagUsage};
+use folio_domain::content::ports::{AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
-use folio_domain::ports::{AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError};
-use folio_domain::user::{UserId, Username};
 use uuid::Uuid;
 
 use crate::connection::PgPool;

@@ -11,9 +11,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, ImageUrl, UserId, Username};
 use folio_domain::content::model::{Author, Following, Profile};
-use folio_domain::ports::ProfileRepository;
-use folio_domain::user::{AccountStatus, Bio, DisplayName, ImageUrl, UserId, Username};
+use folio_domain::content::ports::ProfileRepository;
 use uuid::Uuid;
 
 use crate::connection::PgPool;

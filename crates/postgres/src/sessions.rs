@@ -10,9 +10,9 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
-use folio_domain::credentials::{RefreshTokenHash, SessionId};
-use folio_domain::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, SessionStore};
-use folio_domain::user::{AccountStatus, Role, UserId, Username};
+use folio_domain::accounts::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, SessionStore};
+use folio_domain::accounts::values::{AccountStatus, Role, UserId, Username};
+use folio_domain::accounts::values::{RefreshTokenHash, SessionId};
 use uuid::Uuid;
 
 use crate::connection::PgPool;

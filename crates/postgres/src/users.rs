@@ -12,16 +12,14 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::PortError;
-use folio_domain::credentials::{PasswordHash, SessionId};
-use folio_domain::pagination::Page;
-use folio_domain::ports::{
+use folio_domain::accounts::model::{FieldUpdate, ProfileChanges, User, UserSettings};
+use folio_domain::accounts::ports::{
     AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, UniqueField, UserCredentials, UserQuery,
     UserRepository, UserWriteError,
 };
-use folio_domain::user::{
-    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, UserSettings,
-    Username,
-};
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::accounts::values::{PasswordHash, SessionId};
+use folio_domain::pagination::Page;
 use uuid::Uuid;
 
 use crate::connection::PgPool;

@@ -14,7 +14,7 @@ fn now_ms() -> u64 {
 }
 
 use folio_domain::PortError;
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
 
 /// Either adapter, chosen by configuration at start-up.
 #[derive(Debug, Clone)]

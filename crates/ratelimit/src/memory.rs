@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use folio_domain::PortError;
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter, sliding_window};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter, sliding_window};
 
 /// Above this many keys, counters of windows that can no longer matter are
 /// dropped, so a flood of distinct keys (say, client IPs) cannot grow memory

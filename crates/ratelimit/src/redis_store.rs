@@ -1,7 +1,7 @@
 //! Counters in Redis, shared by every instance.
 
 use folio_domain::PortError;
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter, sliding_window};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter, sliding_window};
 use redis::aio::ConnectionManager;
 
 /// Reads the previous and current window's counters and, when asked and the

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use folio_domain::ports::{RateDecision, RateLimit, RateLimiter};
+use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
 use folio_ratelimit::RedisRateLimiter;
 
 async fn limiter() -> RedisRateLimiter {

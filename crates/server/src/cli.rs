@@ -6,9 +6,9 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use folio_auth::BcryptHasher;
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::values::Password;
+use folio_domain::accounts::values::{Email, Role, Username};
 use folio_domain::accounts::{RegisterError, Registration};
-use folio_domain::credentials::Password;
-use folio_domain::user::{Email, Role, Username};
 
 use crate::settings::Settings;
 use crate::startup::{Application, build_accounts, build_limiter, prepare_database};

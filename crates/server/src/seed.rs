@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use folio_auth::BcryptHasher;
-use folio_domain::credentials::Password;
-use folio_domain::ports::PasswordHasher as _;
+use folio_domain::accounts::ports::PasswordHasher as _;
+use folio_domain::accounts::values::Password;
 use folio_postgres::seed::{Existing, SeedPlan, SeedProgress};
 
 use crate::settings::Settings;

@@ -151,8 +151,8 @@ impl MailConfig {
     ///
     /// # Errors
     /// Names `mail.public_base_url` when it is not an absolute http(s) URL.
-    pub fn base_url(&self) -> anyhow::Result<folio_domain::mail::PublicBaseUrl> {
-        folio_domain::mail::PublicBaseUrl::parse(&self.public_base_url)
+    pub fn base_url(&self) -> anyhow::Result<folio_domain::mail::values::PublicBaseUrl> {
+        folio_domain::mail::values::PublicBaseUrl::parse(&self.public_base_url)
             .map_err(|error| anyhow::anyhow!("invalid configuration: mail.public_base_url {error}"))
     }
 
@@ -206,7 +206,7 @@ impl JobsConfig {
     /// The runner's settings, with `workers` tasks that get `shutdown_grace`
     /// to finish on shutdown.
     pub fn runner(&self, workers: usize, shutdown_grace: Duration) -> folio_jobs::RunnerSettings {
-        use folio_domain::jobs::JobKind;
+        use folio_domain::jobs::values::JobKind;
         folio_jobs::RunnerSettings {
             workers,
             poll_interval: Duration::from_millis(self.poll_interval_ms),
@@ -453,7 +453,7 @@ pub enum LogFormat {
 impl RateLimitConfig {
     /// The HTTP adapter's rate-limit settings.
     pub fn http(&self) -> folio_http::RateLimitSettings {
-        use folio_domain::ports::RateLimit;
+        use folio_domain::rate_limit::RateLimit;
         folio_http::RateLimitSettings {
             enabled: self.enabled,
             global: RateLimit { max: self.global_max, window: Duration::from_secs(self.global_window_seconds) },
@@ -465,8 +465,8 @@ impl RateLimitConfig {
 
 impl LockoutConfig {
     /// The domain's lockout limit, unless disabled.
-    pub fn limit(&self) -> Option<folio_domain::ports::RateLimit> {
-        (self.max_failures > 0).then(|| folio_domain::ports::RateLimit {
+    pub fn limit(&self) -> Option<folio_domain::rate_limit::RateLimit> {
+        (self.max_failures > 0).then(|| folio_domain::rate_limit::RateLimit {
             max: self.max_failures,
             window: Duration::from_secs(self.window_minutes * 60),
         })

@@ -1,13 +1,15 @@
 //! Account administration: only admins, and never the last active admin away.
 
-use super::{Accounts, AdminError, UserAdminService};
-use crate::credentials::Principal;
-use crate::pagination::Page;
-use crate::ports::{
-    AccessChange, AccessWriteError, AdminGuard, Clock, IdGenerator, PasswordHasher, RateLimiter, SessionStore,
-    TokenIssuer, UserQuery, UserRepository,
+use super::model::User;
+use super::ports::{
+    AccessChange, AccessWriteError, AdminGuard, PasswordHasher, SessionStore, TokenIssuer, UserQuery, UserRepository,
 };
-use crate::user::{AccountStatus, Role, User, UserId};
+use super::values::Principal;
+use super::values::{AccountStatus, Role, UserId};
+use super::{Accounts, AdminError, UserAdminService};
+use crate::pagination::Page;
+use crate::rate_limit::RateLimiter;
+use crate::system::{Clock, IdGenerator};
 
 impl<U, S, H, T, C, I, L> Accounts<U, S, H, T, C, I, L>
 where

@@ -1,7 +1,7 @@
 //! One error enum per account operation: the cases a caller can act on, plus
 //! `Unknown` for the rest.
 
-use crate::error::{ValidationErrors, unknown_from_port_error};
+use crate::errors::{ValidationErrors, unknown_from_port_error};
 
 /// Failure of [`super::AccountService::register`].
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,10 @@
 
 mod admin;
 mod errors;
+pub mod model;
+pub mod ports;
 mod service;
+pub mod values;
 
 #[cfg(test)]
 mod tests;
@@ -17,10 +20,11 @@ use std::future::Future;
 pub use errors::*;
 pub use service::{Accounts, Lockout, Unlimited};
 
-use crate::credentials::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken};
+use self::model::{ProfileChanges, User};
+use self::ports::UserQuery;
+use self::values::{DisplayName, Email, Role, UserId, Username};
+use self::values::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken};
 use crate::pagination::Page;
-use crate::ports::UserQuery;
-use crate::user::{DisplayName, Email, ProfileChanges, Role, User, UserId, Username};
 
 /// A validated registration.
 #[derive(Debug)]

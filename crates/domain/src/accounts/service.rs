@@ -2,20 +2,23 @@
 
 use chrono::{Duration, TimeDelta};
 
+use super::model::User;
+use super::ports::{
+    InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, Rotation, SessionStore, TokenIssuer,
+    UniqueField, UserRepository, UserWriteError,
+};
+use super::values::{
+    AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
+};
+use super::values::{Email, Role, UserId};
 use super::{
     AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, PasswordChange,
     RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
 };
-use crate::credentials::{
-    AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
-};
-use crate::error::{PortError, ValidationErrors};
+use crate::errors::{PortError, ValidationErrors};
 use crate::events::{EventData, NewEvent, UserRef};
-use crate::ports::{
-    Clock, IdGenerator, InvalidAccessToken, NewRefreshToken, NewSession, NewUser, PasswordHasher, RateDecision,
-    RateLimit, RateLimiter, Rotation, SessionStore, TokenIssuer, UniqueField, UserRepository, UserWriteError,
-};
-use crate::user::{Email, Role, User, UserId};
+use crate::rate_limit::{RateDecision, RateLimit, RateLimiter};
+use crate::system::{Clock, IdGenerator};
 
 /// The account use cases, generic over the ports they need.
 ///
@@ -319,7 +322,7 @@ where
         if session.revoked_at.is_some() {
             return Err(AuthenticateError::SessionEnded);
         }
-        if session.user_status != crate::user::AccountStatus::Active {
+        if session.user_status != crate::accounts::values::AccountStatus::Active {
             return Err(AuthenticateError::Deactivated);
         }
         Ok(Principal {
@@ -337,7 +340,7 @@ where
     async fn update_profile(
         &self,
         principal: Principal,
-        changes: crate::user::ProfileChanges,
+        changes: crate::accounts::model::ProfileChanges,
     ) -> Result<User, UpdateProfileError> {
         if changes.is_empty() {
             return self.users.find_by_id(principal.user_id).await?.ok_or(UpdateProfileError::NotFound);

@@ -12,24 +12,26 @@ use mockall::Sequence;
 use mockall::predicate::eq;
 use uuid::Uuid;
 
+use super::model::{FieldUpdate, ProfileChanges, User};
+use super::ports::{
+    AccessChange, AccessWriteError, AdminGuard, InvalidAccessToken, MockPasswordHasher, MockSessionStore,
+    MockTokenIssuer, MockUserRepository, NewSession, NewUser, Rotation, SessionRecord, UniqueField, UserCredentials,
+    UserQuery, UserWriteError,
+};
+use super::values::{
+    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal, RefreshToken,
+    RefreshTokenHash, SessionId,
+};
+use super::values::{AccountStatus, Bio, DisplayName, Email, Role, UserId, Username};
 use super::{
     AccountService, Accounts, AdminError, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError,
     LogOutError, PasswordChange, RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,
     UserAdminService,
 };
-use crate::credentials::{
-    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, Principal, RefreshToken,
-    RefreshTokenHash, SessionId,
-};
-use crate::error::{FieldError, PortError};
+use crate::errors::{FieldError, PortError};
 use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{
-    AccessChange, AccessWriteError, AdminGuard, InvalidAccessToken, MockClock, MockIdGenerator, MockPasswordHasher,
-    MockSessionStore, MockTokenIssuer, MockUserRepository, NewSession, NewUser, Rotation, SessionRecord, UniqueField,
-    UserCredentials, UserQuery, UserWriteError,
-};
-use crate::user::{AccountStatus, Bio, DisplayName, Email, FieldUpdate, ProfileChanges, Role, User, UserId, Username};
+use crate::system::{MockClock, MockIdGenerator};
 
 type TestAccounts =
     Accounts<MockUserRepository, MockSessionStore, MockPasswordHasher, MockTokenIssuer, MockClock, MockIdGenerator>;
@@ -85,7 +87,7 @@ fn alice() -> User {
         created_at: created,
         updated_at: created,
         email_verified_at: None,
-        settings: crate::user::UserSettings::default(),
+        settings: crate::accounts::model::UserSettings::default(),
     }
 }
 
@@ -601,8 +603,8 @@ async fn log_in_with_a_malformed_email_hashes_a_dummy_and_returns_invalid_creden
     assert!(matches!(result, Err(LogInError::InvalidCredentials)), "got {result:?}");
 }
 
-const LOCKOUT: crate::ports::RateLimit =
-    crate::ports::RateLimit { max: 10, window: std::time::Duration::from_secs(15 * 60) };
+const LOCKOUT: crate::rate_limit::RateLimit =
+    crate::rate_limit::RateLimit { max: 10, window: std::time::Duration::from_secs(15 * 60) };
 
 #[tokio::test]
 async fn log_in_to_a_locked_address_is_refused_before_any_lookup_or_hashing() {
@@ -610,13 +612,13 @@ async fn log_in_to_a_locked_address_is_refused_before_any_lookup_or_hashing() {
     let mut ports = Ports::new().starting_no_session();
     ports.users.expect_find_credentials_by_email().times(0);
     ports.hasher.expect_verify().times(0);
-    let mut limiter = crate::ports::MockRateLimiter::new();
+    let mut limiter = crate::rate_limit::MockRateLimiter::new();
     limiter
         .expect_peek()
         .withf(|key, limit| key == "login-failures:alice.smith@example.com" && *limit == LOCKOUT)
         .times(1)
         .returning(|_, _| {
-            ready(Ok(crate::ports::RateDecision::Limited { retry_after: std::time::Duration::from_secs(90) }))
+            ready(Ok(crate::rate_limit::RateDecision::Limited { retry_after: std::time::Duration::from_secs(90) }))
         });
     limiter.expect_record().times(0);
     let accounts = ports.into_accounts().with_lockout(limiter, Some(LOCKOUT));
@@ -641,9 +643,9 @@ async fn a_failed_log_in_is_counted_against_the_address_and_a_success_is_not() {
         .verifying(PASSWORD, stored_hash(), PasswordMatch::Matches)
         .starting_a_session_for(&alice());
     ports.users.expect_find_credentials_by_email().times(2).returning(|_| ready(Ok(Some(credentials(alice())))));
-    let mut limiter = crate::ports::MockRateLimiter::new();
+    let mut limiter = crate::rate_limit::MockRateLimiter::new();
     limiter.expect_peek().times(2).returning(|_, limit| {
-        ready(Ok(crate::ports::RateDecision::Allowed { remaining: limit.max, reset_after: limit.window }))
+        ready(Ok(crate::rate_limit::RateDecision::Allowed { remaining: limit.max, reset_after: limit.window }))
     });
     limiter
         .expect_record()

@@ -1,6 +1,6 @@
 //! Errors of the content operations.
 
-use crate::error::unknown_from_port_error;
+use crate::errors::unknown_from_port_error;
 
 /// Failure of the profile operations.
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@
 
 mod errors;
 pub mod model;
+pub mod ports;
 mod service;
 pub mod values;
 
@@ -24,9 +25,9 @@ pub use service::Content;
 
 use self::model::{Comment, Post, PostSummary, Profile, TagUsage};
 use self::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
-use crate::credentials::Principal;
+use crate::accounts::values::Principal;
+use crate::accounts::values::Username;
 use crate::pagination::{Page, PageRequest, SearchTerm};
-use crate::user::Username;
 
 /// A new post, validated.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
-use crate::user::{Bio, DisplayName, ImageUrl, UserId, Username};
+use crate::accounts::values::{Bio, DisplayName, ImageUrl, UserId, Username};
 
 /// Whether the reader follows someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

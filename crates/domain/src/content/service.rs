@@ -1,19 +1,20 @@
 //! [`Content`]: the content use cases over the ports.
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use super::ports::{
+    AuthorFilter, CommentRepository, NewComment, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError,
+    ProfileRepository,
+};
 use super::values::Title;
 use super::values::{CommentBody, CommentId, PostStatus, Slug};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
 };
-use crate::credentials::Principal;
+use crate::accounts::values::Principal;
+use crate::accounts::values::{UserId, Username};
 use crate::events::{EventData, NewEvent, PostRef, UserRef};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{
-    AuthorFilter, Clock, CommentRepository, IdGenerator, NewComment, NewPost, PostChanges, PostQuery, PostRepository,
-    PostWriteError, ProfileRepository,
-};
-use crate::user::{UserId, Username};
+use crate::system::{Clock, IdGenerator};
 
 /// How many slugs to try before giving up: the first is the title's own, the
 /// others carry a random suffix, so a second collision is already unlikely.

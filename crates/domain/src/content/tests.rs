@@ -17,20 +17,21 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::model::{Author, Comment, Favorited, Following, Post, PostSummary, Profile, TagUsage};
+use super::ports::{
+    AuthorFilter, CommentRecord, MockCommentRepository, MockPostRepository, MockProfileRepository, NewComment, NewPost,
+    PostChanges, PostQuery, PostWriteError,
+};
 use super::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
 use super::{
     AuthorSelector, Content, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate,
     ProfileError,
 };
-use crate::credentials::{Principal, SessionId};
-use crate::error::PortError;
+use crate::accounts::values::{Principal, SessionId};
+use crate::accounts::values::{Role, UserId, Username};
+use crate::errors::PortError;
 use crate::events::{EventData, NewEvent};
 use crate::pagination::{Page, PageRequest, SearchTerm};
-use crate::ports::{
-    AuthorFilter, CommentRecord, MockClock, MockCommentRepository, MockIdGenerator, MockPostRepository,
-    MockProfileRepository, NewComment, NewPost, PostChanges, PostQuery, PostWriteError,
-};
-use crate::user::{Role, UserId, Username};
+use crate::system::{MockClock, MockIdGenerator};
 
 type TestContent =
     Content<MockProfileRepository, MockPostRepository, MockCommentRepository, MockClock, MockIdGenerator>;

@@ -4,8 +4,8 @@ use std::fmt;
 
 use uuid::Uuid;
 
-use crate::error::FieldProblem;
-use crate::user::{TextError, exceeds, lowercase, parse_text, text_try_from_string};
+use crate::errors::FieldProblem;
+use crate::text::{TextError, exceeds, lowercase, parse_text, text_try_from_string};
 
 /// A post's identifier (UUID v7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

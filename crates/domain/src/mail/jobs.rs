@@ -14,16 +14,23 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{AccountTokenId, MailPolicy, TokenPurpose, messages};
-use crate::content::values::CommentId;
-use crate::error::PortError;
-use crate::events::{Event, EventData};
-use crate::jobs::{BoxFuture, ClaimedJob, EventSubscriber, JobError, JobHandler, JobId, JobKind, NewJob};
-use crate::ports::{
-    AccountTokenKeys, AccountTokenRecord, AccountTokenRepository, Clock, CommentNotices, IdGenerator, MailError,
-    MailMessage, Mailer, NewAccountToken, UserRepository,
+use super::ports::{
+    AccountTokenKeys, AccountTokenRecord, AccountTokenRepository, CommentNotices, MailError, MailMessage, Mailer,
+    NewAccountToken,
 };
-use crate::user::{User, UserId};
+use super::values::{AccountTokenId, TokenPurpose};
+use super::{MailPolicy, messages};
+use crate::accounts::model::User;
+use crate::accounts::ports::UserRepository;
+use crate::accounts::values::UserId;
+use crate::content::values::CommentId;
+use crate::errors::PortError;
+use crate::events::{Event, EventData};
+use crate::jobs::JobError;
+use crate::jobs::model::{ClaimedJob, NewJob};
+use crate::jobs::ports::{BoxFuture, EventSubscriber, JobHandler};
+use crate::jobs::values::{JobId, JobKind};
+use crate::system::{Clock, IdGenerator};
 
 /// The job kinds [`MailJobs`] handles.
 pub const MAIL_JOB_KINDS: [JobKind; 4] =

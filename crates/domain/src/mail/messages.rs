@@ -1,10 +1,10 @@
 //! The messages Folio sends, each as a subject, a plain-text part and an HTML
 //! part with the same content. Every piece of user content that reaches the
 //! HTML part goes through [`escape_html`]; links are built by
-//! [`super::PublicBaseUrl`] and contain only URL-safe characters.
+//! [`super::values::PublicBaseUrl`] and contain only URL-safe characters.
 
-use crate::ports::CommentNotice;
-use crate::user::User;
+use super::ports::CommentNotice;
+use crate::accounts::model::User;
 
 /// The product name messages sign with.
 const PRODUCT: &str = "Folio";

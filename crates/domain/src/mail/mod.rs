@@ -8,17 +8,18 @@
 //! - [`MailSubscriber`] turns those events (and `user.registered`,
 //!   `comment.created`) into jobs, and [`MailJobs`] runs them: it reads what
 //!   is current, decides whether the mail is still wanted, renders it, and
-//!   hands it to the [`crate::ports::Mailer`].
+//!   hands it to the [`ports::Mailer`].
 //!
 //! Tokens never travel: events and job payloads carry a token's id, and the
-//! token is a keyed function of the id ([`crate::ports::AccountTokenKeys`]),
+//! token is a keyed function of the id ([`ports::AccountTokenKeys`]),
 //! made again by the job that mails it. Storage keeps only its digest.
 
+mod errors;
 mod jobs;
-mod links;
 mod messages;
+pub mod ports;
 mod service;
-mod tokens;
+pub mod values;
 
 #[cfg(test)]
 mod tests;
@@ -27,15 +28,13 @@ use std::future::Future;
 
 use chrono::TimeDelta;
 
+pub use errors::{RequestPasswordResetError, ResendVerificationError, ResetPasswordError, VerifyEmailError};
 pub use jobs::{MAIL_JOB_KINDS, MailJobs, MailSubscriber};
-pub use links::{InvalidBaseUrl, PublicBaseUrl};
 pub use messages::escape_html;
 pub use service::AccountMail;
-pub use tokens::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose, UnknownPurpose};
 
-use crate::credentials::{Password, Principal};
-use crate::error::{ValidationErrors, unknown_from_port_error};
-use crate::user::Email;
+use self::values::{AccountToken, PublicBaseUrl};
+use crate::accounts::values::{Email, Password, Principal};
 
 /// Where links point and how long tokens live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,52 +104,3 @@ pub trait AccountMailService: Send + Sync + 'static {
         new: Password,
     ) -> impl Future<Output = Result<(), ResetPasswordError>> + Send;
 }
-
-/// Failure of [`AccountMailService::verify_email`].
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyEmailError {
-    /// Unknown, expired, spent or otherwise unusable.
-    #[error("the verification link is invalid or has expired")]
-    InvalidToken,
-    /// Anything else.
-    #[error(transparent)]
-    Unknown(anyhow::Error),
-}
-
-/// Failure of [`AccountMailService::resend_verification`].
-#[derive(Debug, thiserror::Error)]
-pub enum ResendVerificationError {
-    /// The address is verified already.
-    #[error("the e-mail address is already verified")]
-    AlreadyVerified,
-    /// The account no longer exists.
-    #[error("the account no longer exists")]
-    NotFound,
-    /// Anything else.
-    #[error(transparent)]
-    Unknown(anyhow::Error),
-}
-
-/// Failure of [`AccountMailService::request_password_reset`].
-#[derive(Debug, thiserror::Error)]
-pub enum RequestPasswordResetError {
-    /// Anything.
-    #[error(transparent)]
-    Unknown(anyhow::Error),
-}
-
-/// Failure of [`AccountMailService::reset_password`].
-#[derive(Debug, thiserror::Error)]
-pub enum ResetPasswordError {
-    /// Unknown, expired, spent or otherwise unusable.
-    #[error("the reset link is invalid or has expired")]
-    InvalidToken,
-    /// The new password breaks a rule that needs the account.
-    #[error(transparent)]
-    Validation(ValidationErrors),
-    /// Anything else.
-    #[error(transparent)]
-    Unknown(anyhow::Error),
-}
-
-unknown_from_port_error!(VerifyEmailError, ResendVerificationError, RequestPasswordResetError, ResetPasswordError);

@@ -2,18 +2,19 @@
 
 use chrono::{DateTime, Utc};
 
+use super::ports::{AccountTokenKeys, AccountTokenRecord, AccountTokenRepository, NewAccountToken, Redemption};
+use super::values::{AccountToken, AccountTokenId, TokenPurpose};
 use super::{
-    AccountMailService, AccountToken, AccountTokenId, MailPolicy, RequestPasswordResetError, ResendVerificationError,
-    ResetPasswordError, TokenPurpose, VerifyEmailError,
+    AccountMailService, MailPolicy, RequestPasswordResetError, ResendVerificationError, ResetPasswordError,
+    VerifyEmailError,
 };
-use crate::credentials::{Password, Principal};
-use crate::error::{PortError, ValidationErrors};
+use crate::accounts::model::User;
+use crate::accounts::ports::{PasswordHasher, UserRepository};
+use crate::accounts::values::Email;
+use crate::accounts::values::{Password, Principal};
+use crate::errors::{PortError, ValidationErrors};
 use crate::events::{EventData, NewEvent, UserRef};
-use crate::ports::{
-    AccountTokenKeys, AccountTokenRecord, AccountTokenRepository, Clock, IdGenerator, NewAccountToken, PasswordHasher,
-    Redemption, UserRepository,
-};
-use crate::user::{Email, User};
+use crate::system::{Clock, IdGenerator};
 
 /// The account e-mail use cases, generic over the ports they need.
 #[derive(Debug, Clone)]

@@ -16,22 +16,27 @@ use mockall::predicate::eq;
 use uuid::Uuid;
 
 use super::jobs::Outcome;
-use super::{
-    AccountMail, AccountMailService, AccountToken, AccountTokenHash, AccountTokenId, MailJobs, MailPolicy,
-    MailSubscriber, PublicBaseUrl, RequestPasswordResetError, ResendVerificationError, ResetPasswordError,
-    TokenPurpose, VerifyEmailError,
-};
-use crate::content::values::{CommentBody, CommentId, PostId, Slug, Title};
-use crate::credentials::{Password, PasswordHash, Principal, SessionId};
-use crate::error::PortError;
-use crate::events::{Event, EventData, NewEvent, PostRef, UserRef};
-use crate::jobs::{ClaimedJob, JobError, JobHandler, JobId, JobKind};
-use crate::ports::{
+use super::ports::{
     AccountTokenRecord, CommentNotice, MailError, MailMessage, MockAccountTokenKeys, MockAccountTokenRepository,
-    MockClock, MockCommentNotices, MockIdGenerator, MockMailer, MockPasswordHasher, MockUserRepository,
-    NewAccountToken, Redemption, UserCredentials,
+    MockCommentNotices, MockMailer, NewAccountToken, Redemption,
 };
-use crate::user::{AccountStatus, DisplayName, Email, Role, User, UserId, UserSettings, Username};
+use super::values::{AccountToken, AccountTokenHash, AccountTokenId, PublicBaseUrl, TokenPurpose};
+use super::{
+    AccountMail, AccountMailService, MailJobs, MailPolicy, MailSubscriber, RequestPasswordResetError,
+    ResendVerificationError, ResetPasswordError, VerifyEmailError,
+};
+use crate::accounts::model::{User, UserSettings};
+use crate::accounts::ports::{MockPasswordHasher, MockUserRepository, UserCredentials};
+use crate::accounts::values::{AccountStatus, DisplayName, Email, Role, UserId, Username};
+use crate::accounts::values::{Password, PasswordHash, Principal, SessionId};
+use crate::content::values::{CommentBody, CommentId, PostId, Slug, Title};
+use crate::errors::PortError;
+use crate::events::{Event, EventData, NewEvent, PostRef, UserRef};
+use crate::jobs::JobError;
+use crate::jobs::model::ClaimedJob;
+use crate::jobs::ports::JobHandler;
+use crate::jobs::values::{JobId, JobKind};
+use crate::system::{MockClock, MockIdGenerator};
 
 type TestService = AccountMail<
     MockUserRepository,
@@ -739,7 +744,8 @@ async fn the_subscriber_port_returns_the_same_jobs() {
     let subscriber = subscriber();
     let registered = event(EventData::UserRegistered { user: user_ref(&alice()) });
 
-    let jobs = crate::jobs::EventSubscriber::jobs_for(&subscriber, &registered).await.expect("no port is involved");
+    let jobs =
+        crate::jobs::ports::EventSubscriber::jobs_for(&subscriber, &registered).await.expect("no port is involved");
 
     assert_eq!(jobs, subscriber.jobs(&registered));
 }

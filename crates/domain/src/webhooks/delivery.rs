@@ -22,10 +22,13 @@ use super::ports::{
 };
 use super::target::TargetPolicy;
 use super::values::{DeliveryId, DeliveryStatus, WebhookId};
-use crate::error::PortError;
+use crate::errors::PortError;
 use crate::events::Event;
-use crate::jobs::{BoxFuture, ClaimedJob, EventSubscriber, JobError, JobHandler, JobId, JobKind, NewJob};
-use crate::ports::{Clock, IdGenerator};
+use crate::jobs::JobError;
+use crate::jobs::model::{ClaimedJob, NewJob};
+use crate::jobs::ports::{BoxFuture, EventSubscriber, JobHandler};
+use crate::jobs::values::{JobId, JobKind};
+use crate::system::{Clock, IdGenerator};
 
 /// How deliveries are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

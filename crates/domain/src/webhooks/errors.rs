@@ -1,6 +1,6 @@
 //! One error enum per webhook administration operation.
 
-use crate::error::{ValidationErrors, unknown_from_port_error};
+use crate::errors::{ValidationErrors, unknown_from_port_error};
 
 /// Failure of [`super::WebhookService::create_endpoint`].
 #[derive(Debug, thiserror::Error)]

@@ -3,10 +3,10 @@
 //! - [`WebhookService`] is what drivers call to manage endpoints; [`Webhooks`]
 //!   implements it over the ports. Only admins may use it.
 //! - [`WebhookDispatcher`] turns events into deliveries (it is an
-//!   [`crate::jobs::EventSubscriber`]: one `webhook.delivery` job per enabled
+//!   [`crate::jobs::ports::EventSubscriber`]: one `webhook.delivery` job per enabled
 //!   endpoint subscribed to the event's type, registered before the event
 //!   happened) and makes them (it is the
-//!   [`crate::jobs::JobHandler`] of [`crate::jobs::JobKind::WebhookDelivery`]).
+//!   [`crate::jobs::ports::JobHandler`] of [`crate::jobs::values::JobKind::WebhookDelivery`]).
 //! - [`TargetPolicy`] keeps deliveries away from private networks: URLs are
 //!   checked when registered and again, resolved afresh, before every attempt.
 //!
@@ -43,7 +43,7 @@ pub use target::{CheckedTarget, TargetPolicy, TargetRefused, is_public};
 use self::model::{CreatedEndpoint, Delivery, WebhookEndpoint};
 use self::ports::EndpointChanges;
 use self::values::{EventSet, WebhookId, WebhookUrl};
-use crate::credentials::Principal;
+use crate::accounts::values::Principal;
 use crate::pagination::{Page, PageRequest};
 
 /// A validated registration.

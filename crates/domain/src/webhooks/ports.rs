@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::model::{Delivery, WebhookEndpoint};
 use super::target::CheckedTarget;
 use super::values::{DeliveryId, DeliveryStatus, EventSet, WebhookId, WebhookSecret, WebhookUrl};
-use crate::error::PortError;
+use crate::errors::PortError;
 use crate::events::{Event, EventType};
-use crate::jobs::JobStore;
+use crate::jobs::ports::JobStore;
 use crate::pagination::{Page, PageRequest};
 
 /// An endpoint to be stored.

@@ -5,11 +5,11 @@ use super::ports::{EndpointChanges, HostResolver, NewEndpoint, SecretGenerator, 
 use super::target::{TargetPolicy, TargetRefused};
 use super::values::{WebhookId, WebhookUrl};
 use super::{CreateWebhookError, EndpointRegistration, UpdateWebhookError, WebhookAdminError, WebhookService};
-use crate::credentials::Principal;
-use crate::error::{FieldProblem as _, ValidationErrors};
+use crate::accounts::values::Principal;
+use crate::accounts::values::Role;
+use crate::errors::{FieldProblem as _, ValidationErrors};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{Clock, IdGenerator};
-use crate::user::Role;
+use crate::system::{Clock, IdGenerator};
 
 /// The webhook administration use cases, generic over the ports they need.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::ports::HostResolver;
 use super::values::{Host, WebhookUrl};
-use crate::error::FieldProblem;
+use crate::errors::FieldProblem;
 
 /// Whether private targets are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -28,13 +28,16 @@ use super::{
     CreateWebhookError, DeliveryPolicy, EndpointRegistration, TargetPolicy, UpdateWebhookError, WebhookAdminError,
     WebhookDispatcher, WebhookService, Webhooks, payload,
 };
-use crate::credentials::{Principal, SessionId};
-use crate::error::{FieldError, PortError};
+use crate::accounts::values::{Principal, SessionId};
+use crate::accounts::values::{Role, UserId, Username};
+use crate::errors::{FieldError, PortError};
 use crate::events::{Event, EventData, EventType, PostRef, UserRef};
-use crate::jobs::{ClaimedJob, EventSubscriber, JobError, JobHandler, JobId, JobKind};
+use crate::jobs::JobError;
+use crate::jobs::model::ClaimedJob;
+use crate::jobs::ports::{EventSubscriber, JobHandler};
+use crate::jobs::values::{JobId, JobKind};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{MockClock, MockIdGenerator};
-use crate::user::{Role, UserId, Username};
+use crate::system::{MockClock, MockIdGenerator};
 
 type TestWebhooks = Webhooks<MockWebhookRepository, MockSecretGenerator, MockHostResolver, MockClock, MockIdGenerator>;
 type TestDispatcher = WebhookDispatcher<
@@ -318,7 +321,7 @@ fn strict_delivery(disable_after: u32) -> DeliveryPolicy {
     DeliveryPolicy { target: public_only(), disable_after_failures: NonZeroU32::new(disable_after) }
 }
 
-fn url_problem(errors: &crate::error::ValidationErrors) -> &FieldError {
+fn url_problem(errors: &crate::errors::ValidationErrors) -> &FieldError {
     let [problem] = errors.errors() else { panic!("one problem: {errors:?}") };
     assert_eq!(problem.field, "url");
     problem

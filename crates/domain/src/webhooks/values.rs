@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::error::FieldProblem;
+use crate::errors::FieldProblem;
 use crate::events::EventType;
 
 /// A webhook endpoint's id (UUID v7).

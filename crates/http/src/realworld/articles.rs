@@ -3,10 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::values::Username;
 use folio_domain::content::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
 use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostListing, PostUpdate};
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::user::Username;
 use serde::Deserialize;
 
 use super::dto::{

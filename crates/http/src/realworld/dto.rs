@@ -1,7 +1,7 @@
 //! The spec's JSON shapes.
 
+use folio_domain::accounts::model::User;
 use folio_domain::content::model::{Author, Comment, Post, PostSummary, Profile};
-use folio_domain::user::User;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::timestamp;

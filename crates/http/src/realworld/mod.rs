@@ -15,7 +15,7 @@ use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, Resource, ResponseError, web};
-use folio_domain::credentials::Principal;
+use folio_domain::accounts::values::Principal;
 use serde::Serialize;
 
 use self::error::RwError;

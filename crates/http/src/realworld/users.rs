@@ -2,10 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
+use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
+use folio_domain::accounts::values::{Password, PasswordAttempt};
 use folio_domain::accounts::{AccountService, LogInError, Registration};
 use folio_domain::content::ContentService;
-use folio_domain::credentials::{Password, PasswordAttempt};
-use folio_domain::user::{Bio, Email, FieldUpdate, ImageUrl, ProfileChanges, Username};
 use serde::Deserialize;
 
 use super::dto::{ProfileBody, ProfileEnvelope, UserBody, UserEnvelope};

@@ -5,9 +5,10 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::credentials::Password;
-use folio_domain::mail::{AccountMailService, AccountToken};
-use folio_domain::user::Email;
+use folio_domain::accounts::values::Email;
+use folio_domain::accounts::values::Password;
+use folio_domain::mail::AccountMailService;
+use folio_domain::mail::values::AccountToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

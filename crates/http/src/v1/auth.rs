@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::values::{DisplayName, Email, Username};
+use folio_domain::accounts::values::{Password, PasswordAttempt, RefreshToken};
 use folio_domain::accounts::{AccountService, LogInError, Registration};
-use folio_domain::credentials::{Password, PasswordAttempt, RefreshToken};
-use folio_domain::user::{DisplayName, Email, Username};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -1,7 +1,7 @@
 //! Wire shapes of the native API and their conversion to and from the domain.
 
 use folio_domain::accounts::SignedIn;
-use folio_domain::user::User;
+use folio_domain::accounts::model::User;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -17,7 +17,7 @@ pub(crate) fn one_of(values: &[&str], description: &str) -> ObjectBuilder {
         .description(Some(description))
 }
 
-/// The wire names of `folio_domain::user::Role`.
+/// The wire names of `folio_domain::accounts::values::Role`.
 pub(crate) const ROLES: [&str; 3] = ["user", "moderator", "admin"];
 
 pub(crate) fn role_schema() -> ObjectBuilder {
@@ -27,7 +27,7 @@ pub(crate) fn role_schema() -> ObjectBuilder {
     )
 }
 
-/// The wire names of `folio_domain::user::AccountStatus`.
+/// The wire names of `folio_domain::accounts::values::AccountStatus`.
 pub(crate) const ACCOUNT_STATUSES: [&str; 2] = ["active", "deactivated"];
 
 fn account_status_schema() -> ObjectBuilder {
@@ -139,8 +139,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use folio_domain::accounts::values::{AccountStatus, Role};
     use folio_domain::content::values::PostStatus;
-    use folio_domain::user::{AccountStatus, Role};
 
     use super::super::content_dto::POST_STATUSES;
     use super::{ACCOUNT_STATUSES, ROLES};

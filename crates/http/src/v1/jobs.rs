@@ -2,7 +2,9 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::jobs::{JobAdminService, JobId, JobRecord, JobState};
+use folio_domain::jobs::JobAdminService;
+use folio_domain::jobs::model::JobRecord;
+use folio_domain::jobs::values::{JobId, JobState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

@@ -1,12 +1,12 @@
 //! `/posts`: posts, drafts, publishing, favourites, the feed, comments; `/tags`.
 
 use actix_web::{HttpResponse, web};
+use folio_domain::FieldProblem;
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::values::Username;
 use folio_domain::content::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
 use folio_domain::content::{AuthorSelector, ContentService, PostDraft, PostListing, PostUpdate};
-use folio_domain::error::FieldProblem;
 use folio_domain::pagination::{PageRequest, SearchTerm};
-use folio_domain::user::Username;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

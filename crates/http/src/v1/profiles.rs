@@ -1,8 +1,8 @@
 //! `/profiles/{username}` and following.
 
 use actix_web::{HttpResponse, web};
+use folio_domain::accounts::values::Username;
 use folio_domain::content::ContentService;
-use folio_domain::user::Username;
 
 use super::content_dto::ProfileBody;
 use crate::auth::{Authenticated, MaybeAuthenticated};

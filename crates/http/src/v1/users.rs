@@ -1,13 +1,14 @@
 //! `/users`: the caller's own account, and account administration.
 
 use actix_web::{HttpResponse, web};
+use folio_domain::FieldProblem;
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
+use folio_domain::accounts::ports::UserQuery;
+use folio_domain::accounts::values::{Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::accounts::values::{Password, PasswordAttempt};
 use folio_domain::accounts::{AccountService, PasswordChange, UserAdminService};
-use folio_domain::credentials::{Password, PasswordAttempt};
-use folio_domain::error::FieldProblem;
 use folio_domain::pagination::SearchTerm;
-use folio_domain::ports::UserQuery;
-use folio_domain::user::{Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, UserId, Username};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

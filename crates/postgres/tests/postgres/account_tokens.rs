@@ -6,16 +6,18 @@ use chrono::{DateTime, TimeDelta, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
+use folio_domain::accounts::model::ProfileChanges;
+use folio_domain::accounts::ports::{AccessChange, AdminGuard, UserRepository};
+use folio_domain::accounts::values::PasswordHash;
+use folio_domain::accounts::values::{AccountStatus, Email, UserId};
+use folio_domain::content::ports::{CommentRepository, NewComment, PostRepository};
 use folio_domain::content::values::{CommentBody, CommentId};
-use folio_domain::credentials::PasswordHash;
 use folio_domain::events::{EventData, NewEvent, UserRef};
-use folio_domain::jobs::{ClaimedJob, JobHandler, JobId, JobKind};
-use folio_domain::mail::{AccountTokenHash, AccountTokenId, TokenPurpose};
-use folio_domain::ports::{
-    AccessChange, AccountTokenRepository, AdminGuard, CommentNotices, CommentRepository, NewAccountToken, NewComment,
-    PostRepository, Redemption, UserRepository,
-};
-use folio_domain::user::{AccountStatus, Email, ProfileChanges, UserId};
+use folio_domain::jobs::model::ClaimedJob;
+use folio_domain::jobs::ports::JobHandler;
+use folio_domain::jobs::values::{JobId, JobKind};
+use folio_domain::mail::ports::{AccountTokenRepository, CommentNotices, NewAccountToken, Redemption};
+use folio_domain::mail::values::{AccountTokenHash, AccountTokenId, TokenPurpose};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{
     PgAccountTokenRepository, PgCommentNotices, PgCommentRepository, PgMaintenance, PgPostRepository, PgSessionStore,
@@ -92,7 +94,7 @@ struct Revoked {
     revoked: bool,
 }
 
-async fn is_revoked(db: &TestDatabase, session: folio_domain::credentials::SessionId) -> bool {
+async fn is_revoked(db: &TestDatabase, session: folio_domain::accounts::values::SessionId) -> bool {
     let mut connection = db.pool().get().await.expect("a connection");
     let row: Revoked = diesel::sql_query("SELECT revoked_at IS NOT NULL AS revoked FROM sessions WHERE id = $1")
         .bind::<diesel::sql_types::Uuid, _>(session.as_uuid())

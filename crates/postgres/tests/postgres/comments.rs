@@ -3,10 +3,10 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::{Author, Comment, Following};
+use folio_domain::content::ports::{CommentRecord, CommentRepository, NewComment, ProfileRepository};
 use folio_domain::content::values::{CommentBody, CommentId, PostId};
-use folio_domain::ports::{CommentRecord, CommentRepository, NewComment, ProfileRepository};
-use folio_domain::user::UserId;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgCommentRepository, PgPostRepository, PgProfileRepository};
 

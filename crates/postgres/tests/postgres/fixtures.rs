@@ -1,14 +1,13 @@
 //! Builders for the values the tests store.
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use folio_domain::accounts::ports::{NewRefreshToken, NewSession, NewUser, SessionStore, UserRepository};
+use folio_domain::accounts::values::{Email, Role, UserId, Username};
+use folio_domain::accounts::values::{PasswordHash, RefreshTokenHash, SessionId};
 use folio_domain::content::model::PostSummary;
+use folio_domain::content::ports::{NewPost, PostQuery, PostRepository};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, TagList, Title};
-use folio_domain::credentials::{PasswordHash, RefreshTokenHash, SessionId};
 use folio_domain::pagination::{Page, PageRequest};
-use folio_domain::ports::{
-    NewPost, NewRefreshToken, NewSession, NewUser, PostQuery, PostRepository, SessionStore, UserRepository,
-};
-use folio_domain::user::{Email, Role, UserId, Username};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgSessionStore, PgUserRepository};
 use uuid::Uuid;

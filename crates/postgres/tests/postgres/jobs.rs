@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use folio_domain::accounts::ports::{UserRepository, UserWriteError};
+use folio_domain::content::ports::ProfileRepository;
 use folio_domain::events::{EventData, EventType, NewEvent, UserRef};
-use folio_domain::jobs::{JobId, JobKind, JobState, JobStore, NewJob, RetryOutcome};
-use folio_domain::ports::{ProfileRepository, UserRepository, UserWriteError};
+use folio_domain::jobs::model::NewJob;
+use folio_domain::jobs::ports::{JobStore, RetryOutcome};
+use folio_domain::jobs::values::{JobId, JobKind, JobState};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgJobStore, PgProfileRepository, PgUserRepository};
 use uuid::Uuid;
@@ -40,8 +43,8 @@ async fn an_event_is_stored_with_a_committed_change_and_not_with_a_failed_one() 
     users.create(&new_user("alice"), None, &[registered("alice")]).await.expect("created");
 
     // Same e-mail address: the insert fails, and its event must not exist.
-    let clash = folio_domain::ports::NewUser {
-        username: folio_domain::user::Username::parse("other").expect("valid"),
+    let clash = folio_domain::accounts::ports::NewUser {
+        username: folio_domain::accounts::values::Username::parse("other").expect("valid"),
         ..new_user("alice")
     };
     let refused = users.create(&clash, None, &[registered("other")]).await;
@@ -227,7 +230,7 @@ async fn when_the_event_cannot_be_written_the_change_is_not_stored_either() {
     let carol = new_user("carol");
     assert!(users.create(&carol, None, &[registered("carol")]).await.is_err());
     let post = crate::fixtures::new_post(alice, "Title", folio_domain::content::values::PostStatus::Published, now());
-    assert!(folio_domain::ports::PostRepository::create(&posts, &post, &[registered("x")]).await.is_err());
+    assert!(folio_domain::content::ports::PostRepository::create(&posts, &post, &[registered("x")]).await.is_err());
     assert!(profiles.follow(alice, bob, now(), &[registered("x")]).await.is_err());
 
     assert_eq!(users.find_by_id(carol.id).await.expect("read"), None, "no user without its event");

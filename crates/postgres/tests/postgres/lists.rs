@@ -4,11 +4,11 @@
 //! page by page and after every kind of write.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::TagUsage;
+use folio_domain::content::ports::{AuthorFilter, PostChanges, PostQuery, PostRepository, ProfileRepository};
 use folio_domain::content::values::{PostId, PostStatus, Tag};
 use folio_domain::pagination::PageRequest;
-use folio_domain::ports::{AuthorFilter, PostChanges, PostQuery, PostRepository, ProfileRepository};
-use folio_domain::user::UserId;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgProfileRepository};
 

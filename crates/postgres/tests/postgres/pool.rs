@@ -6,8 +6,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use folio_domain::PortError;
-use folio_domain::ports::UserRepository;
-use folio_domain::user::UserId;
+use folio_domain::accounts::ports::UserRepository;
+use folio_domain::accounts::values::UserId;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{
     DatabaseError, PgUserRepository, PoolSettings, build_pool, ensure_database_exists, ping, run_migrations,

@@ -5,13 +5,14 @@ use chrono::TimeDelta;
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
+use folio_domain::accounts::ports::UserRepository;
+use folio_domain::accounts::values::{DisplayName, UserId};
 use folio_domain::content::model::{Favorited, Following, Post, PostSummary, TagUsage};
+use folio_domain::content::ports::{
+    AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError, ProfileRepository,
+};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, Title};
 use folio_domain::pagination::SearchTerm;
-use folio_domain::ports::{
-    AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError, ProfileRepository, UserRepository,
-};
-use folio_domain::user::{DisplayName, UserId};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgProfileRepository, PgUserRepository};
 use uuid::Uuid;

@@ -2,9 +2,10 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
+use folio_domain::accounts::ports::{AccessChange, AdminGuard, UserRepository};
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, ImageUrl, UserId};
 use folio_domain::content::model::{Author, Following, Profile};
-use folio_domain::ports::{AccessChange, AdminGuard, ProfileRepository, UserRepository};
-use folio_domain::user::{AccountStatus, Bio, DisplayName, ImageUrl, UserId};
+use folio_domain::content::ports::ProfileRepository;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgProfileRepository, PgUserRepository};
 use uuid::Uuid;

@@ -1,9 +1,9 @@
 //! PgSessionStore: sessions, refresh-token rotation and replay detection.
 
 use chrono::TimeDelta;
-use folio_domain::credentials::SessionId;
-use folio_domain::ports::{AccessChange, AdminGuard, Rotation, SessionRecord, SessionStore, UserRepository};
-use folio_domain::user::{AccountStatus, Role, UserId, Username};
+use folio_domain::accounts::ports::{AccessChange, AdminGuard, Rotation, SessionRecord, SessionStore, UserRepository};
+use folio_domain::accounts::values::SessionId;
+use folio_domain::accounts::values::{AccountStatus, Role, UserId, Username};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
 use uuid::Uuid;
@@ -137,7 +137,8 @@ async fn a_rotation_that_fails_to_store_its_replacement_leaves_the_token_live() 
     let (session, token) = start_session(&sessions, alice).await;
     let (_, other_token) = start_session(&sessions, alice).await;
     // A replacement whose digest is already stored cannot be inserted.
-    let clashing = folio_domain::ports::NewRefreshToken { hash: other_token, expires_at: now() + TimeDelta::hours(1) };
+    let clashing =
+        folio_domain::accounts::ports::NewRefreshToken { hash: other_token, expires_at: now() + TimeDelta::hours(1) };
 
     let failed = sessions.rotate(&token, &clashing, now()).await;
     assert!(failed.is_err(), "{failed:?}");

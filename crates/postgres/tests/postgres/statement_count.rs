@@ -11,11 +11,13 @@
 use std::future::Future;
 
 use chrono::TimeDelta;
+use folio_domain::accounts::values::UserId;
+use folio_domain::content::ports::{
+    AuthorFilter, CommentRepository, NewComment, PostQuery, PostRepository, ProfileRepository,
+};
 use folio_domain::content::values::CommentBody;
 use folio_domain::content::values::{PostStatus, Tag};
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
-use folio_domain::ports::{AuthorFilter, CommentRepository, NewComment, PostQuery, PostRepository, ProfileRepository};
-use folio_domain::user::UserId;
 use folio_postgres::testing::{StatementLog, TestDatabase};
 use folio_postgres::{PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository};
 

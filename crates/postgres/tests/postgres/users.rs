@@ -1,16 +1,14 @@
 //! PgUserRepository: accounts, uniqueness, profile and access changes, the list.
 
 use chrono::TimeDelta;
-use folio_domain::credentials::PasswordHash;
-use folio_domain::pagination::{PageRequest, SearchTerm};
-use folio_domain::ports::{
+use folio_domain::accounts::model::{FieldUpdate, ProfileChanges, User, UserSettings};
+use folio_domain::accounts::ports::{
     AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, SessionStore, UniqueField, UserQuery,
     UserRepository, UserWriteError,
 };
-use folio_domain::user::{
-    AccountStatus, Bio, DisplayName, Email, FieldUpdate, ImageUrl, ProfileChanges, Role, User, UserId, UserSettings,
-    Username,
-};
+use folio_domain::accounts::values::PasswordHash;
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::pagination::{PageRequest, SearchTerm};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
 use uuid::Uuid;
@@ -232,7 +230,7 @@ async fn change_password_of_an_unknown_user_returns_not_found() {
     let db = TestDatabase::create().await;
     let (users, _) = repositories(&db);
     let hash = PasswordHash::new("$2b$04$x".to_owned());
-    let session = folio_domain::credentials::SessionId::new(Uuid::now_v7());
+    let session = folio_domain::accounts::values::SessionId::new(Uuid::now_v7());
 
     let result = users.change_password(UserId::new(Uuid::now_v7()), &hash, session, now()).await;
 
@@ -491,7 +489,7 @@ async fn list_search_treats_percent_underscore_and_backslash_literally() {
 
 fn first_session(user_id: UserId) -> NewSession {
     NewSession {
-        id: folio_domain::credentials::SessionId::new(Uuid::now_v7()),
+        id: folio_domain::accounts::values::SessionId::new(Uuid::now_v7()),
         user_id,
         refresh_token: crate::fixtures::new_refresh_token(TimeDelta::days(1)),
         created_at: now(),

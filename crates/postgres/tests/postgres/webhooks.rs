@@ -392,7 +392,9 @@ async fn pruning_deletes_old_finished_deliveries_only() {
 
 #[tokio::test]
 async fn the_scheduled_history_pruning_removes_old_finished_deliveries() {
-    use folio_domain::jobs::{ClaimedJob, JobHandler, JobId, JobKind};
+    use folio_domain::jobs::model::ClaimedJob;
+    use folio_domain::jobs::ports::JobHandler;
+    use folio_domain::jobs::values::{JobId, JobKind};
 
     let db = TestDatabase::create().await;
     let repository = PgWebhookRepository::new(db.pool());

@@ -35,8 +35,8 @@ impl PortError {
 /// [`PortError::is_unavailable`] still sees it.
 macro_rules! unknown_from_port_error {
     ($($error:ty),+ $(,)?) => {$(
-        impl From<$crate::error::PortError> for $error {
-            fn from(error: $crate::error::PortError) -> Self {
+        impl From<$crate::errors::PortError> for $error {
+            fn from(error: $crate::errors::PortError) -> Self {
                 Self::Unknown(anyhow::Error::new(error))
             }
         }

@@ -1,31 +1,23 @@
-//! The ports: what the domain needs from the outside world.
+//! The ports of accounts: what the accounts service needs from the outside
+//! world (storage of users and sessions, password hashing, tokens).
 //!
 //! Adapters implement these traits; services are generic over them. Each method
 //! documents what an implementation MUST return in each case. Methods that write
 //! several rows do the whole write atomically: the domain never sees a
 //! transaction.
 
-mod content;
-mod limits;
-mod mail;
-
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
-pub use content::*;
-pub use limits::*;
-pub use mail::*;
-
-use crate::credentials::{
-    AccessClaims, AccessToken, Password, PasswordAttempt, PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash,
-    SessionId,
+use super::model::{ProfileChanges, User};
+use super::values::{
+    AccessClaims, AccessToken, AccountStatus, Bio, DisplayName, Email, ImageUrl, Password, PasswordAttempt,
+    PasswordHash, PasswordMatch, RefreshToken, RefreshTokenHash, Role, SessionId, UserId, Username,
 };
-use crate::error::PortError;
+use crate::errors::PortError;
 use crate::events::NewEvent;
 use crate::pagination::{Page, PageRequest, SearchTerm};
-use crate::user::{AccountStatus, Bio, DisplayName, Email, ImageUrl, ProfileChanges, Role, User, UserId, Username};
 
 /// A user to be stored.
 #[derive(Debug, Clone)]
@@ -384,18 +376,4 @@ pub enum InvalidAccessToken {
     /// Malformed, forged, or signed with another algorithm or key.
     #[error("the access token is invalid")]
     Invalid,
-}
-
-/// Tells the time.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait Clock: Send + Sync + 'static {
-    /// The current time.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// Makes new unique ids.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait IdGenerator: Send + Sync + 'static {
-    /// A new id; implementations SHOULD return time-ordered ids (UUID v7).
-    fn new_id(&self) -> Uuid;
 }

@@ -5,14 +5,12 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::content::model::{Comment, Post, PostSummary, Profile, TagUsage};
-use crate::content::values::{
-    Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title,
-};
-use crate::error::PortError;
+use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
+use super::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
+use crate::accounts::values::{UserId, Username};
+use crate::errors::PortError;
 use crate::events::NewEvent;
 use crate::pagination::{Page, PageRequest, SearchTerm};
-use crate::user::{UserId, Username};
 
 /// Reads profiles and stores who follows whom.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

@@ -70,7 +70,7 @@ impl fmt::Display for AccountTokenId {
 pub struct AccountToken(SecretString);
 
 impl AccountToken {
-    /// Wraps a token made by [`crate::ports::AccountTokenKeys`] or presented by a client.
+    /// Wraps a token made by [`crate::mail::ports::AccountTokenKeys`] or presented by a client.
     pub fn new(token: String) -> Self {
         Self(SecretString::from(token))
     }

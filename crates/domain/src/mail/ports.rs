@@ -6,12 +6,12 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::values::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose};
+use crate::accounts::values::PasswordHash;
+use crate::accounts::values::{Email, UserId, Username};
 use crate::content::values::{CommentBody, CommentId, PostId, Slug, Title};
-use crate::credentials::PasswordHash;
-use crate::error::PortError;
+use crate::errors::PortError;
 use crate::events::NewEvent;
-use crate::mail::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose};
-use crate::user::{Email, UserId, Username};
 
 /// A message ready to send: one recipient, a subject, and the same content as
 /// plain text and as HTML.

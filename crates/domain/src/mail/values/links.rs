@@ -3,8 +3,8 @@
 
 use std::fmt;
 
+use super::tokens::AccountToken;
 use crate::content::values::Slug;
-use crate::mail::AccountToken;
 
 /// The absolute `http` or `https` URL that links in e-mail start with, e.g.
 /// `https://folio.example.com` or `https://example.com/app`: no query, no

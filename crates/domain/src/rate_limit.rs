@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::error::PortError;
+use crate::errors::PortError;
 
 /// At most `max` events per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
