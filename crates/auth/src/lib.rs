@@ -3,9 +3,7 @@
 mod account_tokens;
 mod bcrypt_hasher;
 mod jwt;
-mod system;
 
 pub use account_tokens::HmacAccountTokenKeys;
 pub use bcrypt_hasher::BcryptHasher;
 pub use jwt::{JwtIssuer, JwtSettings};
-pub use system::{SystemClock, UuidV7Generator};

@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use folio_auth::{SystemClock, UuidV7Generator};
 use folio_domain::PortError;
 use folio_domain::events::{Event, EventData, PostRef, UserRef};
 use folio_domain::jobs::JobError;
 use folio_domain::jobs::model::{ClaimedJob, NewJob};
 use folio_domain::jobs::ports::{EventSubscriber, JobHandler};
 use folio_domain::pagination::PageRequest;
+use folio_domain::system::{SystemClock, UuidV7Generator};
 use folio_domain::webhooks::model::{Delivery, EndpointState, WebhookEndpoint};
 use folio_domain::webhooks::ports::{EventLookup, NewEndpoint, WebhookRepository};
 use folio_domain::webhooks::values::{DeliveryStatus, DisabledReason, EventSet, WebhookId, WebhookSecret, WebhookUrl};

@@ -4,8 +4,7 @@ use super::model::User;
 use super::ports::{
     AccessChange, AccessWriteError, AdminGuard, PasswordHasher, SessionStore, TokenIssuer, UserQuery, UserRepository,
 };
-use super::values::Principal;
-use super::values::{AccountStatus, Role, UserId};
+use super::values::{AccountStatus, Principal, Role, UserId};
 use super::{Accounts, AdminError, UserAdminService};
 use crate::pagination::Page;
 use crate::rate_limit::RateLimiter;

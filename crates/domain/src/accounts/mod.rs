@@ -22,8 +22,9 @@ pub use service::{Accounts, Lockout, Unlimited};
 
 use self::model::{ProfileChanges, User};
 use self::ports::UserQuery;
-use self::values::{DisplayName, Email, Role, UserId, Username};
-use self::values::{IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken};
+use self::values::{
+    DisplayName, Email, IssuedTokens, Password, PasswordAttempt, Principal, RefreshToken, Role, UserId, Username,
+};
 use crate::pagination::Page;
 
 /// A validated registration.

@@ -8,9 +8,9 @@ use super::ports::{
     UniqueField, UserRepository, UserWriteError,
 };
 use super::values::{
-    AccessClaims, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, SessionId,
+    AccessClaims, Email, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, Role,
+    SessionId, UserId,
 };
-use super::values::{Email, Role, UserId};
 use super::{
     AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, PasswordChange,
     RefreshError, RegisterError, Registration, SignedIn, UpdateProfileError,

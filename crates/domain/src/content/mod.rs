@@ -25,8 +25,7 @@ pub use service::Content;
 
 use self::model::{Comment, Post, PostSummary, Profile, TagUsage};
 use self::values::{Body, CommentBody, CommentId, Description, PostStatus, Slug, Tag, TagList, Title};
-use crate::accounts::values::Principal;
-use crate::accounts::values::Username;
+use crate::accounts::values::{Principal, Username};
 use crate::pagination::{Page, PageRequest, SearchTerm};
 
 /// A new post, validated.

@@ -5,13 +5,11 @@ use super::ports::{
     AuthorFilter, CommentRepository, NewComment, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError,
     ProfileRepository,
 };
-use super::values::Title;
-use super::values::{CommentBody, CommentId, PostStatus, Slug};
+use super::values::{CommentBody, CommentId, PostStatus, Slug, Title};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
 };
-use crate::accounts::values::Principal;
-use crate::accounts::values::{UserId, Username};
+use crate::accounts::values::{Principal, UserId, Username};
 use crate::events::{EventData, NewEvent, PostRef, UserRef};
 use crate::pagination::{Page, PageRequest};
 use crate::system::{Clock, IdGenerator};

@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::values::{AccountToken, AccountTokenHash, AccountTokenId, TokenPurpose};
-use crate::accounts::values::PasswordHash;
-use crate::accounts::values::{Email, UserId, Username};
+use crate::accounts::values::{Email, PasswordHash, UserId, Username};
 use crate::content::values::{CommentBody, CommentId, PostId, Slug, Title};
 use crate::errors::PortError;
 use crate::events::NewEvent;

@@ -10,8 +10,7 @@ use super::{
 };
 use crate::accounts::model::User;
 use crate::accounts::ports::{PasswordHasher, UserRepository};
-use crate::accounts::values::Email;
-use crate::accounts::values::{Password, Principal};
+use crate::accounts::values::{Email, Password, Principal};
 use crate::errors::{PortError, ValidationErrors};
 use crate::events::{EventData, NewEvent, UserRef};
 use crate::system::{Clock, IdGenerator};

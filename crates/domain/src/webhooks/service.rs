@@ -5,8 +5,7 @@ use super::ports::{EndpointChanges, HostResolver, NewEndpoint, SecretGenerator, 
 use super::target::{TargetPolicy, TargetRefused};
 use super::values::{WebhookId, WebhookUrl};
 use super::{CreateWebhookError, EndpointRegistration, UpdateWebhookError, WebhookAdminError, WebhookService};
-use crate::accounts::values::Principal;
-use crate::accounts::values::Role;
+use crate::accounts::values::{Principal, Role};
 use crate::errors::{FieldProblem as _, ValidationErrors};
 use crate::pagination::{Page, PageRequest};
 use crate::system::{Clock, IdGenerator};

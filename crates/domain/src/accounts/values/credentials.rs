@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::user::{Email, Role, UserId, Username};
+use super::access::Role;
+use super::identity::{Email, UserId, Username};
 use crate::errors::FieldProblem;
 
 /// A new password that satisfies the policy (after NIST SP 800-63B): at least

@@ -5,14 +5,15 @@
 //! Every value has a private field and a parsing constructor, so holding one
 //! means holding a valid value.
 
+mod access;
 mod credentials;
-mod user;
+mod identity;
+mod profile;
 
+pub use access::{AccountStatus, Role, RoleError, UnknownStatus};
 pub use credentials::{
     AccessClaims, AccessToken, IssuedTokens, Password, PasswordAttempt, PasswordError, PasswordHash, PasswordMatch,
     Principal, RefreshToken, RefreshTokenHash, SessionId,
 };
-pub use user::{
-    AccountStatus, Bio, DisplayName, Email, EmailError, ImageUrl, ImageUrlError, Role, RoleError, UnknownStatus,
-    UserId, Username, UsernameError,
-};
+pub use identity::{Email, EmailError, UserId, Username, UsernameError};
+pub use profile::{Bio, DisplayName, ImageUrl, ImageUrlError};
