@@ -26,6 +26,7 @@ use folio_postgres::{
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
 use folio_webhooks::{RandomSecretGenerator, ReqwestSender, SystemResolver};
 
+use crate::database::prepare_database;
 use crate::settings::{MailTransport, RateLimitBackend, Settings};
 
 /// The account services as the binary builds them.
@@ -135,20 +136,6 @@ impl folio_http::Services for AppServices {
     async fn ready(&self) -> bool {
         matches!(tokio::time::timeout(Duration::from_secs(2), folio_postgres::ping(&self.pool)).await, Ok(Ok(())))
     }
-}
-
-/// Prepares the database as configured: creates it if missing, migrates it.
-///
-/// # Errors
-/// When the database cannot be reached, created or migrated.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
-    if settings.database.create_if_missing {
-        folio_postgres::ensure_database_exists(&settings.database.url).await?;
-    }
-    if settings.database.migrate_on_start {
-        folio_postgres::run_migrations(&settings.database.url).await?;
-    }
-    Ok(())
 }
 
 /// Builds the rate-limit counters the settings ask for.

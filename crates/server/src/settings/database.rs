@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 /// `[database]`
@@ -43,10 +43,64 @@ impl DatabaseSettings {
         }
     }
 
+    /// `database.url` as configured, without its password: fit for a log line
+    /// or an error message that names the database.
+    pub fn url_without_password(&self) -> String {
+        without_password(self.url.expose_secret())
+    }
+
     pub(super) fn validate(&self) -> anyhow::Result<()> {
         if self.wait_timeout_ms == 0 || self.connect_timeout_ms == 0 {
             bail!("invalid configuration: database timeouts must be positive");
         }
         Ok(())
+    }
+}
+
+/// A connection string without its password, in either form PostgreSQL
+/// takes: a URL (`postgres://user:password@host/db?password=...`) or
+/// `key=value` pairs (`host=... password=...`).
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.split_whitespace().filter(|pair| !pair.starts_with("password=")).collect::<Vec<_>>().join(" ");
+    };
+    let (address, query) = rest.split_once('?').map_or((rest, None), |(address, query)| (address, Some(query)));
+    let authority_end = address.find('/').unwrap_or(address.len());
+    let (authority, path) = address.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+            format!("{user}@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    let query: Vec<&str> =
+        query.into_iter().flat_map(|q| q.split('&')).filter(|p| !p.starts_with("password=")).collect();
+    if query.is_empty() {
+        format!("{scheme}://{authority}{path}")
+    } else {
+        format!("{scheme}://{authority}{path}?{}", query.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn the_password_is_left_out_of_every_form_of_the_url() {
+        let cases = [
+            ("postgres://folio:hunter2@db.internal:6543/folio_prod", "postgres://folio@db.internal:6543/folio_prod"),
+            ("postgres://folio@127.0.0.1/folio", "postgres://folio@127.0.0.1/folio"),
+            (
+                "postgresql://localhost/folio?password=hunter2&sslmode=require",
+                "postgresql://localhost/folio?sslmode=require",
+            ),
+            ("postgres://u:p%40ss@h/d", "postgres://u@h/d"),
+            ("host=db user=folio password=hunter2 dbname=folio", "host=db user=folio dbname=folio"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(without_password(url), shown, "{url}");
+        }
     }
 }
