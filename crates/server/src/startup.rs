@@ -178,7 +178,8 @@ pub fn build_accounts(
         SystemClock,
         UuidV7Generator,
     );
-    Ok((accounts.with_lockout(limiter.clone(), settings.lockout.limit()), pool))
+    let accounts = accounts.with_lockout(limiter.clone(), settings.lockout.limit());
+    Ok((accounts.with_password_policy(settings.auth.password_policy()), pool))
 }
 
 /// The keys of single-use e-mail tokens, derived from the server secret.
@@ -208,7 +209,8 @@ pub fn build_account_mail(
         SystemClock,
         UuidV7Generator,
         mail_policy(settings)?,
-    ))
+    )
+    .with_password_policy(settings.auth.password_policy()))
 }
 
 /// The mailer `mail.transport` chooses. Call inside the runtime.

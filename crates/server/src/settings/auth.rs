@@ -27,9 +27,16 @@ pub struct AuthSettings {
     pub issuer: String,
     /// `aud` claim.
     pub audience: String,
+    /// Refuse well-known passwords wherever a password is set.
+    pub reject_common_passwords: bool,
 }
 
 impl AuthSettings {
+    /// The rules every new password must pass.
+    pub fn password_policy(&self) -> folio_domain::accounts::values::PasswordPolicy {
+        folio_domain::accounts::values::PasswordPolicy::new(self.reject_common_passwords)
+    }
+
     /// The JWT adapter's settings.
     pub fn jwt(&self, secret: SecretString) -> folio_auth::JwtSettings {
         folio_auth::JwtSettings {

@@ -159,3 +159,47 @@ impl Settings {
         self.auth.jwt_secret.clone().unwrap_or_else(|| SecretString::from(""))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::{Environment, Settings};
+
+    fn load(environment: &str) -> Settings {
+        let mut variables = HashMap::from([("FOLIO_ENV".to_owned(), environment.to_owned())]);
+        if environment == "production" {
+            variables
+                .insert("FOLIO__AUTH__JWT_SECRET".to_owned(), "a-production-secret-of-at-least-32-bytes".to_owned());
+            variables.insert("FOLIO__MAIL__PUBLIC_BASE_URL".to_owned(), "https://app.example.com".to_owned());
+        }
+        Settings::load_from(&variables).unwrap_or_else(|error| panic!("{environment}: {error:#}"))
+    }
+
+    #[test]
+    fn well_known_passwords_are_refused_in_production_only() {
+        for (environment, refused) in [("development", false), ("test", false), ("production", true)] {
+            let policy = load(environment).auth.password_policy();
+            assert_eq!(policy.rejects_common_passwords(), refused, "{environment}");
+        }
+    }
+
+    #[test]
+    fn the_environment_variable_overrides_the_password_policy() {
+        let variables = HashMap::from([
+            ("FOLIO_ENV".to_owned(), "development".to_owned()),
+            ("FOLIO__AUTH__REJECT_COMMON_PASSWORDS".to_owned(), "true".to_owned()),
+        ]);
+        let settings = Settings::load_from(&variables).expect("valid settings");
+        assert!(settings.auth.password_policy().rejects_common_passwords());
+    }
+
+    #[test]
+    fn development_lets_a_person_explore_and_production_keeps_the_strict_auth_budget() {
+        let development = load("development");
+        assert_eq!(development.environment, Environment::Development);
+        assert_eq!((development.rate_limit.auth_max, development.rate_limit.auth_window_seconds), (100, 900));
+        let production = load("production");
+        assert_eq!((production.rate_limit.auth_max, production.rate_limit.auth_window_seconds), (5, 900));
+    }
+}
