@@ -22,6 +22,7 @@ mod webhooks;
 use actix_web::http::Method;
 use actix_web::web;
 
+use crate::landing;
 use crate::openapi;
 use crate::services::Services;
 use crate::surface::resource;
@@ -96,4 +97,5 @@ route_table! {
     "/webhooks/{id}" { GET => webhooks::get<S>, PATCH => webhooks::update<S>, DELETE => webhooks::delete<S> }
     "/webhooks/{id}/deliveries" { GET => webhooks::deliveries<S> }
     "/openapi.json" { GET => openapi::serve }
+    "" { GET => landing::index }
 }
