@@ -30,7 +30,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::ErrorCode;
-pub use crate::v1::ROUTES as V1_ROUTES;
+pub use crate::v1::V1_ROUTES;
 
 /// The name of the bearer (JWT) security scheme in the document.
 pub const BEARER: &str = "bearerAuth";
@@ -471,7 +471,7 @@ impl Modify for CommonResponses {
 
 /// Replaces every inline copy of a named schema with a `$ref` to it.
 ///
-/// utoipa 5 inlines the arguments of generic schemas, so `Data<UserBody>`
+/// utoipa 5 inlines the arguments of generic schemas, so `Data<UserResponse>`
 /// would carry a full copy of `User`, and client generators would see an
 /// anonymous type instead of `User`. A subschema equal to a component schema
 /// is that schema, so referencing it changes nothing but the names.

@@ -9,7 +9,7 @@ use folio_domain::pagination::Page;
 use serde::Deserialize;
 
 use super::dto::{
-    ArticleBody, ArticleEnvelope, ArticleList, CommentBody as CommentOut, CommentEnvelope, CommentList, TagNames,
+    ArticleEnvelope, ArticleList, ArticleResponse, CommentEnvelope, CommentList, CommentResponse, TagNames,
 };
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond, respond_list};
@@ -22,12 +22,12 @@ fn article_slug(raw: &str) -> Result<Slug, RwError> {
     input::slug(raw).map_err(RwError::about("article"))
 }
 
-fn article_response(status: StatusCode, article: ArticleBody) -> HttpResponse {
+fn article_response(status: StatusCode, article: ArticleResponse) -> HttpResponse {
     respond(HttpResponse::build(status), &ArticleEnvelope { article })
 }
 
-fn articles_response<T: Into<ArticleBody>>(page: Page<T>) -> HttpResponse {
-    let articles: Vec<ArticleBody> = page.items.into_iter().map(Into::into).collect();
+fn articles_response<T: Into<ArticleResponse>>(page: Page<T>) -> HttpResponse {
+    let articles: Vec<ArticleResponse> = page.items.into_iter().map(Into::into).collect();
     let items = articles.len();
     respond_list(HttpResponse::Ok(), &ArticleList { articles, articles_count: page.total }, items)
 }
@@ -197,7 +197,7 @@ pub(crate) async fn comments<S: Services>(
 ) -> Result<HttpResponse, RwError> {
     let comments =
         services.content().all_comments(reader, article_slug(&path)?).await.map_err(RwError::about("article"))?;
-    let comments: Vec<CommentOut> = comments.into_iter().map(CommentOut::from).collect();
+    let comments: Vec<CommentResponse> = comments.into_iter().map(CommentResponse::from).collect();
     let items = comments.len();
     Ok(respond_list(HttpResponse::Ok(), &CommentList { comments }, items))
 }
@@ -217,7 +217,7 @@ pub(crate) async fn add_comment<S: Services>(
     let text = input::comment_body(body.into_inner().comment.body).map_err(ApiError::from)?;
     let comment =
         services.content().add_comment(caller.principal, slug, text).await.map_err(RwError::about("article"))?;
-    Ok(respond(HttpResponse::Created(), &CommentEnvelope { comment: CommentOut::from(comment) }))
+    Ok(respond(HttpResponse::Created(), &CommentEnvelope { comment: CommentResponse::from(comment) }))
 }
 
 pub(crate) async fn delete_comment<S: Services>(

@@ -26,21 +26,21 @@ pub(crate) struct CommentEnvelope<T> {
 /// `{"profile": ...}`.
 #[derive(Debug, Serialize)]
 pub(crate) struct ProfileEnvelope {
-    pub(crate) profile: ProfileBody,
+    pub(crate) profile: ProfileResponse,
 }
 
 /// `{"articles": [...], "articlesCount": n}`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ArticleList {
-    pub(crate) articles: Vec<ArticleBody>,
+    pub(crate) articles: Vec<ArticleResponse>,
     pub(crate) articles_count: u64,
 }
 
 /// `{"comments": [...]}`.
 #[derive(Debug, Serialize)]
 pub(crate) struct CommentList {
-    pub(crate) comments: Vec<CommentBody>,
+    pub(crate) comments: Vec<CommentResponse>,
 }
 
 /// `{"tags": [...]}`.
@@ -51,7 +51,7 @@ pub(crate) struct TagNames<'a> {
 
 /// The spec's `User`: the account and the token it was reached with.
 #[derive(Debug, Serialize)]
-pub(crate) struct UserBody {
+pub(crate) struct UserResponse {
     email: String,
     token: String,
     username: String,
@@ -59,7 +59,7 @@ pub(crate) struct UserBody {
     image: Option<String>,
 }
 
-impl UserBody {
+impl UserResponse {
     pub(crate) fn new(user: User, token: String) -> Self {
         Self {
             email: String::from(user.email),
@@ -73,14 +73,14 @@ impl UserBody {
 
 /// The spec's `Profile`.
 #[derive(Debug, Serialize)]
-pub(crate) struct ProfileBody {
+pub(crate) struct ProfileResponse {
     username: String,
     bio: Option<String>,
     image: Option<String>,
     following: bool,
 }
 
-impl From<Author> for ProfileBody {
+impl From<Author> for ProfileResponse {
     fn from(author: Author) -> Self {
         Self {
             username: String::from(author.username),
@@ -91,7 +91,7 @@ impl From<Author> for ProfileBody {
     }
 }
 
-impl From<Profile> for ProfileBody {
+impl From<Profile> for ProfileResponse {
     fn from(profile: Profile) -> Self {
         profile.author.into()
     }
@@ -100,7 +100,7 @@ impl From<Profile> for ProfileBody {
 /// The spec's `Article`; list items have no `body` key at all.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ArticleBody {
+pub(crate) struct ArticleResponse {
     slug: String,
     title: String,
     description: String,
@@ -111,10 +111,10 @@ pub(crate) struct ArticleBody {
     updated_at: String,
     favorited: bool,
     favorites_count: u64,
-    author: ProfileBody,
+    author: ProfileResponse,
 }
 
-impl From<PostSummary> for ArticleBody {
+impl From<PostSummary> for ArticleResponse {
     fn from(post: PostSummary) -> Self {
         Self {
             slug: String::from(post.slug),
@@ -131,7 +131,7 @@ impl From<PostSummary> for ArticleBody {
     }
 }
 
-impl From<Post> for ArticleBody {
+impl From<Post> for ArticleResponse {
     fn from(post: Post) -> Self {
         Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
@@ -140,15 +140,15 @@ impl From<Post> for ArticleBody {
 /// The spec's `Comment`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CommentBody {
+pub(crate) struct CommentResponse {
     id: i64,
     created_at: String,
     updated_at: String,
     body: String,
-    author: ProfileBody,
+    author: ProfileResponse,
 }
 
-impl From<Comment> for CommentBody {
+impl From<Comment> for CommentResponse {
     fn from(comment: Comment) -> Self {
         Self {
             id: comment.id.get(),

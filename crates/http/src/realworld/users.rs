@@ -9,18 +9,18 @@ use folio_domain::accounts::{AccountService, LogInError};
 use folio_domain::content::ContentService;
 use serde::Deserialize;
 
-use super::dto::{ProfileBody, ProfileEnvelope, UserBody, UserEnvelope};
+use super::dto::{ProfileEnvelope, ProfileResponse, UserEnvelope, UserResponse};
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
 use crate::input::{self, present};
 use crate::services::Services;
 
-fn user_response(status: actix_web::http::StatusCode, body: UserBody) -> HttpResponse {
+fn user_response(status: actix_web::http::StatusCode, body: UserResponse) -> HttpResponse {
     respond(HttpResponse::build(status), &UserEnvelope { user: body })
 }
 
-fn profile_response(body: ProfileBody) -> HttpResponse {
+fn profile_response(body: ProfileResponse) -> HttpResponse {
     respond(HttpResponse::Ok(), &ProfileEnvelope { profile: body })
 }
 
@@ -56,7 +56,7 @@ pub(crate) async fn log_in<S: Services>(
         Err(other) => return Err(RwError::about("user")(other)),
     };
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
-    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(signed_in.user, token)))
+    Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(signed_in.user, token)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,12 +81,12 @@ pub(crate) async fn register<S: Services>(
     let signed_in =
         services.accounts().register(registration, TokenLifetime::Session).await.map_err(RwError::about("user"))?;
     let token = signed_in.tokens.access_token.expose_secret().to_owned();
-    Ok(user_response(actix_web::http::StatusCode::CREATED, UserBody::new(signed_in.user, token)))
+    Ok(user_response(actix_web::http::StatusCode::CREATED, UserResponse::new(signed_in.user, token)))
 }
 
 pub(crate) async fn current<S: Services>(services: web::Data<S>, caller: RwUser) -> Result<HttpResponse, RwError> {
     let user = services.accounts().current_user(caller.principal).await.map_err(RwError::about("user"))?;
-    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(user, caller.token)))
+    Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(user, caller.token)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,7 +139,7 @@ pub(crate) async fn update<S: Services>(
     if let Some(password) = password {
         accounts.replace_password(caller.principal, password).await.map_err(RwError::about("user"))?;
     }
-    Ok(user_response(actix_web::http::StatusCode::OK, UserBody::new(user, caller.token)))
+    Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(user, caller.token)))
 }
 
 pub(crate) async fn profile<S: Services>(

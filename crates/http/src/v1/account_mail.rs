@@ -21,7 +21,7 @@ use crate::services::Services;
 /// What a 202 says: the request is recorded and a message will follow.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Accepted)]
-pub(crate) struct AcceptedBody {
+pub(crate) struct AcceptedResponse {
     /// For a person.
     #[schema(example = "If an account uses this e-mail address, a link to reset its password is on its way.")]
     message: &'static str,
@@ -84,7 +84,7 @@ pub(crate) async fn verify_email<S: Services>(
     tag = "auth",
     security(("bearerAuth" = [])),
     responses(
-        (status = 202, description = "The link will be mailed.", body = Data<AcceptedBody>),
+        (status = 202, description = "The link will be mailed.", body = Data<AcceptedResponse>),
         (status = 409, response = doc::Conflict),
     ),
 )]
@@ -93,7 +93,7 @@ pub(crate) async fn resend_verification<S: Services>(
     Authenticated(principal): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     services.account_mail().resend_verification(principal).await?;
-    Ok(envelope::accepted(AcceptedBody { message: VERIFICATION_REQUESTED }))
+    Ok(envelope::accepted(AcceptedResponse { message: VERIFICATION_REQUESTED }))
 }
 
 /// Whose password to reset.
@@ -116,7 +116,7 @@ pub(crate) struct PasswordResetRequest {
     operation_id = "requestPasswordReset",
     tag = "auth",
     responses((status = 202, description = "Recorded; a link is mailed if the address has an account.",
-        body = Data<AcceptedBody>)),
+        body = Data<AcceptedResponse>)),
 )]
 pub(crate) async fn request_password_reset<S: Services>(
     services: web::Data<S>,
@@ -128,7 +128,7 @@ pub(crate) async fn request_password_reset<S: Services>(
         return Err(errors.into());
     };
     services.account_mail().request_password_reset(email).await?;
-    Ok(envelope::accepted(AcceptedBody { message: RESET_REQUESTED }))
+    Ok(envelope::accepted(AcceptedResponse { message: RESET_REQUESTED }))
 }
 
 /// A token from a reset link, and the new password.

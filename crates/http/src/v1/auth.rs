@@ -7,7 +7,7 @@ use folio_domain::accounts::{AccountService, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::dto::SignedInBody;
+use super::dto::SignedInResponse;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
@@ -55,7 +55,7 @@ impl RegisterRequest {
     operation_id = "register",
     tag = "auth",
     responses(
-        (status = 201, description = "The account exists and is signed in.", body = Data<SignedInBody>),
+        (status = 201, description = "The account exists and is signed in.", body = Data<SignedInResponse>),
         (status = 409, response = doc::Conflict),
     ),
 )]
@@ -65,7 +65,7 @@ pub(crate) async fn register<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().try_into_domain()?;
     let signed_in = services.accounts().register(registration, TokenLifetime::Short).await?;
-    Ok(envelope::created(SignedInBody::from(signed_in)))
+    Ok(envelope::created(SignedInResponse::from(signed_in)))
 }
 
 /// Credentials.
@@ -89,7 +89,7 @@ pub(crate) struct LogInRequest {
     operation_id = "logIn",
     tag = "auth",
     responses(
-        (status = 200, description = "Signed in.", body = Data<SignedInBody>),
+        (status = 200, description = "Signed in.", body = Data<SignedInResponse>),
         (status = 401, response = doc::Unauthenticated),
         (status = 403, response = doc::Forbidden),
     ),
@@ -101,7 +101,7 @@ pub(crate) async fn log_in<S: Services>(
     let body = body.into_inner();
     let (email, password) = input::credentials(body.email, body.password)?;
     let signed_in = services.accounts().log_in(email, password, TokenLifetime::Short).await?;
-    Ok(envelope::ok(SignedInBody::from(signed_in)))
+    Ok(envelope::ok(SignedInResponse::from(signed_in)))
 }
 
 /// A refresh token to trade for a new pair.
@@ -124,7 +124,7 @@ pub(crate) struct RefreshRequest {
     operation_id = "refreshTokens",
     tag = "auth",
     responses(
-        (status = 200, description = "A new pair of tokens.", body = Data<SignedInBody>),
+        (status = 200, description = "A new pair of tokens.", body = Data<SignedInResponse>),
         (status = 401, response = doc::Unauthenticated),
     ),
 )]
@@ -136,7 +136,7 @@ pub(crate) async fn refresh<S: Services>(
         return Err(ValidationErrors::single("refreshToken", "required", "refreshToken is required").into());
     };
     let signed_in = services.accounts().refresh(RefreshToken::new(token)).await?;
-    Ok(envelope::ok(SignedInBody::from(signed_in)))
+    Ok(envelope::ok(SignedInResponse::from(signed_in)))
 }
 
 /// Log out

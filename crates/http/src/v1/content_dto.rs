@@ -20,7 +20,7 @@ pub(crate) fn post_status_schema() -> ObjectBuilder {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Author)]
-pub(crate) struct AuthorBody {
+pub(crate) struct AuthorResponse {
     #[schema(example = "alice")]
     username: String,
     #[schema(required = true)]
@@ -33,7 +33,7 @@ pub(crate) struct AuthorBody {
     following: bool,
 }
 
-impl From<Author> for AuthorBody {
+impl From<Author> for AuthorResponse {
     fn from(author: Author) -> Self {
         Self {
             username: String::from(author.username),
@@ -49,14 +49,14 @@ impl From<Author> for AuthorBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Profile)]
-pub(crate) struct ProfileBody {
+pub(crate) struct ProfileResponse {
     #[serde(flatten)]
-    author: AuthorBody,
+    author: AuthorResponse,
     followers_count: u64,
     following_count: u64,
 }
 
-impl From<Profile> for ProfileBody {
+impl From<Profile> for ProfileResponse {
     fn from(profile: Profile) -> Self {
         Self {
             author: profile.author.into(),
@@ -70,7 +70,7 @@ impl From<Profile> for ProfileBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Post)]
-pub(crate) struct PostBody {
+pub(crate) struct PostResponse {
     id: Uuid,
     /// The post's address: derived from the title, unique.
     #[schema(example = "how-to-train-your-dragon")]
@@ -87,7 +87,7 @@ pub(crate) struct PostBody {
     tags: Vec<String>,
     #[schema(schema_with = post_status_schema)]
     status: &'static str,
-    author: AuthorBody,
+    author: AuthorResponse,
     /// Whether the caller has favourited this post.
     favorited: bool,
     favorites_count: u64,
@@ -100,7 +100,7 @@ pub(crate) struct PostBody {
     published_at: Option<String>,
 }
 
-impl From<PostSummary> for PostBody {
+impl From<PostSummary> for PostResponse {
     fn from(post: PostSummary) -> Self {
         Self {
             id: post.id.as_uuid(),
@@ -120,7 +120,7 @@ impl From<PostSummary> for PostBody {
     }
 }
 
-impl From<Post> for PostBody {
+impl From<Post> for PostResponse {
     fn from(post: Post) -> Self {
         Self { body: Some(String::from(post.body)), ..post.summary.into() }
     }
@@ -130,20 +130,20 @@ impl From<Post> for PostBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Comment)]
-pub(crate) struct CommentBody {
+pub(crate) struct CommentResponse {
     /// A 64-bit integer, not a UUID (the RealWorld surface requires integer comment ids).
     #[schema(example = 1)]
     id: i64,
     #[schema(example = "It takes a Jacobian")]
     body: String,
-    author: AuthorBody,
+    author: AuthorResponse,
     #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     created_at: String,
     #[schema(format = DateTime, example = "2026-11-21T09:30:00.123Z")]
     updated_at: String,
 }
 
-impl From<Comment> for CommentBody {
+impl From<Comment> for CommentResponse {
     fn from(comment: Comment) -> Self {
         Self {
             id: comment.id.get(),
@@ -159,14 +159,14 @@ impl From<Comment> for CommentBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = TagUsage)]
-pub(crate) struct TagBody {
+pub(crate) struct TagResponse {
     #[schema(example = "dragons")]
     tag: String,
     /// How many published posts carry the tag.
     posts_count: u64,
 }
 
-impl From<TagUsage> for TagBody {
+impl From<TagUsage> for TagResponse {
     fn from(usage: TagUsage) -> Self {
         Self { tag: String::from(usage.tag), posts_count: usage.posts_count }
     }

@@ -38,7 +38,7 @@ fn account_status_schema() -> ObjectBuilder {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = User)]
-pub(crate) struct UserBody {
+pub(crate) struct UserResponse {
     id: Uuid,
     #[schema(format = Email, example = "alice@example.com")]
     email: String,
@@ -62,20 +62,20 @@ pub(crate) struct UserBody {
     /// Whether the owner confirmed the address through the link Folio mailed
     /// (`POST /api/v1/auth/verify-email`); false again after it changes.
     email_verified: bool,
-    settings: SettingsBody,
+    settings: SettingsResponse,
 }
 
 /// What the owner chose for their account.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = UserSettings)]
-pub(crate) struct SettingsBody {
+pub(crate) struct SettingsResponse {
     /// Mail me when someone else comments on my posts.
     #[schema(example = true)]
     notify_on_comment: bool,
 }
 
-impl From<User> for UserBody {
+impl From<User> for UserResponse {
     fn from(user: User) -> Self {
         Self {
             id: user.id.as_uuid(),
@@ -89,7 +89,7 @@ impl From<User> for UserBody {
             created_at: timestamp(user.created_at),
             updated_at: timestamp(user.updated_at),
             email_verified: user.email_verified_at.is_some(),
-            settings: SettingsBody { notify_on_comment: user.settings.notify_on_comment },
+            settings: SettingsResponse { notify_on_comment: user.settings.notify_on_comment },
         }
     }
 }
@@ -102,8 +102,8 @@ fn token_type_schema() -> ObjectBuilder {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = SignedIn)]
-pub(crate) struct SignedInBody {
-    user: UserBody,
+pub(crate) struct SignedInResponse {
+    user: UserResponse,
     /// A JWT to send as `Authorization: Bearer <accessToken>`; it expires after `expiresIn` seconds.
     access_token: String,
     /// An opaque token for `POST /api/v1/auth/refresh`; it works once, and reusing it ends the session.
@@ -115,7 +115,7 @@ pub(crate) struct SignedInBody {
     expires_in: u64,
 }
 
-impl From<SignedIn> for SignedInBody {
+impl From<SignedIn> for SignedInResponse {
     fn from(signed_in: SignedIn) -> Self {
         Self {
             user: signed_in.user.into(),

@@ -20,7 +20,7 @@ use crate::services::Services;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Job)]
-pub(crate) struct JobBody {
+pub(crate) struct JobResponse {
     id: Uuid,
     /// What it does, e.g. `webhook.delivery`.
     #[schema(example = "mail.welcome")]
@@ -40,7 +40,7 @@ pub(crate) struct JobBody {
     updated_at: String,
 }
 
-impl From<JobRecord> for JobBody {
+impl From<JobRecord> for JobResponse {
     fn from(job: JobRecord) -> Self {
         Self {
             id: job.id.as_uuid(),
@@ -78,7 +78,7 @@ pub(crate) struct JobListQuery {
     params(JobListQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of jobs, newest first.", body = List<JobBody>),
+        (status = 200, description = "A page of jobs, newest first.", body = List<JobResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 401, response = doc::Unauthenticated),
         (status = 403, response = doc::Forbidden),
@@ -106,7 +106,7 @@ pub(crate) async fn list<S: Services>(
         return Err(errors.into());
     };
     let jobs = services.jobs().list_jobs(principal, state, page).await?;
-    Ok(envelope::page(jobs, JobBody::from))
+    Ok(envelope::page(jobs, JobResponse::from))
 }
 
 /// Retry a dead job

@@ -2,7 +2,7 @@
 //!
 //! Every route is one row of the table at the bottom of this file, and that
 //! table is the single source of truth: it registers the routes with actix,
-//! lists them in [`ROUTES`], and feeds the same handlers to the OpenAPI
+//! lists them in [`V1_ROUTES`], and feeds the same handlers to the OpenAPI
 //! document ([`V1Api`]), so a handler cannot be routed without being
 //! documented. Each handler's `#[utoipa::path]` states its method and path a
 //! second time (utoipa needs them there); `tests/openapi.rs` fails when the two
@@ -34,7 +34,7 @@ macro_rules! allow {
 }
 
 /// Expands the route table into the router ([`routes`]), the list of routes
-/// ([`ROUTES`]) and the document's path items ([`V1Api`]).
+/// ([`V1_ROUTES`]) and the document's path items ([`V1Api`]).
 ///
 /// A row is `"/path" { METHOD => module::handler<S>, ... }`; `<S>` marks a
 /// handler generic over the [`Services`]. Rows are registered in order, so a
@@ -44,7 +44,7 @@ macro_rules! route_table {
     ($($path:literal { $($method:ident => $($segment:ident)::+ $(<$services:ident>)?),+ $(,)? })+) => {
         /// Every `/api/v1` route as `(method, path)`, the path relative to
         /// `/api/v1` and written as actix and OpenAPI both write templates.
-        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
+        pub const V1_ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
 
         /// Registers every `/api/v1` route.
         pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {

@@ -8,7 +8,7 @@ use folio_domain::pagination::{PageRequest, SearchTerm};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::content_dto::{CommentBody as CommentOut, PostBody, TagBody};
+use super::content_dto::{CommentResponse, PostResponse, TagResponse};
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
@@ -59,7 +59,7 @@ impl CreatePostRequest {
     operation_id = "createPost",
     tag = "posts",
     security(("bearerAuth" = [])),
-    responses((status = 201, description = "The new post.", body = Data<PostBody>)),
+    responses((status = 201, description = "The new post.", body = Data<PostResponse>)),
 )]
 pub(crate) async fn create<S: Services>(
     services: web::Data<S>,
@@ -68,7 +68,7 @@ pub(crate) async fn create<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner().try_into_domain()?;
     let post = services.content().create_post(author, draft).await?;
-    Ok(envelope::created(PostBody::from(post)))
+    Ok(envelope::created(PostResponse::from(post)))
 }
 
 /// Get a post
@@ -82,7 +82,7 @@ pub(crate) async fn create<S: Services>(
     params(("slug" = String, Path, description = "The post's slug.")),
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The post, with its body.", body = Data<PostBody>),
+        (status = 200, description = "The post, with its body.", body = Data<PostResponse>),
         (status = 404, response = doc::NotFound),
     ),
 )]
@@ -92,7 +92,7 @@ pub(crate) async fn get<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let post = services.content().post(reader, input::slug(&path)?).await?;
-    Ok(envelope::ok(PostBody::from(post)))
+    Ok(envelope::ok(PostResponse::from(post)))
 }
 
 /// A partial update of a post: a field left out is kept.
@@ -143,7 +143,7 @@ impl UpdatePostRequest {
     params(("slug" = String, Path, description = "The post's slug.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The updated post.", body = Data<PostBody>),
+        (status = 200, description = "The updated post.", body = Data<PostResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -157,7 +157,7 @@ pub(crate) async fn update<S: Services>(
     let slug = input::slug(&path)?;
     let update = body.into_inner().try_into_domain()?;
     let post = services.content().update_post(editor, slug, update).await?;
-    Ok(envelope::ok(PostBody::from(post)))
+    Ok(envelope::ok(PostResponse::from(post)))
 }
 
 /// Publish a post
@@ -172,7 +172,7 @@ pub(crate) async fn update<S: Services>(
     params(("slug" = String, Path, description = "The post's slug.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The published post.", body = Data<PostBody>),
+        (status = 200, description = "The published post.", body = Data<PostResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -183,7 +183,7 @@ pub(crate) async fn publish<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let post = services.content().publish_post(editor, input::slug(&path)?).await?;
-    Ok(envelope::ok(PostBody::from(post)))
+    Ok(envelope::ok(PostResponse::from(post)))
 }
 
 /// Delete a post
@@ -266,7 +266,7 @@ impl ListQuery {
     params(ListQuery),
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of posts, without their bodies.", body = List<PostBody>),
+        (status = 200, description = "A page of posts, without their bodies.", body = List<PostResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 401, response = doc::Unauthenticated),
     ),
@@ -278,7 +278,7 @@ pub(crate) async fn list<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let listing = query.into_inner().try_into_domain()?;
     let page = services.content().list_posts(reader, listing).await?;
-    Ok(envelope::page(page, PostBody::from))
+    Ok(envelope::page(page, PostResponse::from))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -309,7 +309,7 @@ impl PageQuery {
     params(PageQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of posts, without their bodies.", body = List<PostBody>),
+        (status = 200, description = "A page of posts, without their bodies.", body = List<PostResponse>),
         (status = 400, response = doc::BadRequest),
     ),
 )]
@@ -320,7 +320,7 @@ pub(crate) async fn feed<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.into_inner().try_into_domain()?;
     let page = services.content().feed(reader, page).await?;
-    Ok(envelope::page(page, PostBody::from))
+    Ok(envelope::page(page, PostResponse::from))
 }
 
 /// Favourite a post
@@ -334,7 +334,7 @@ pub(crate) async fn feed<S: Services>(
     params(("slug" = String, Path, description = "The post's slug.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The post, favourited.", body = Data<PostBody>),
+        (status = 200, description = "The post, favourited.", body = Data<PostResponse>),
         (status = 404, response = doc::NotFound),
     ),
 )]
@@ -344,7 +344,7 @@ pub(crate) async fn favorite<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let post = services.content().favorite(reader, input::slug(&path)?).await?;
-    Ok(envelope::ok(PostBody::from(post)))
+    Ok(envelope::ok(PostResponse::from(post)))
 }
 
 /// Unfavourite a post
@@ -358,7 +358,7 @@ pub(crate) async fn favorite<S: Services>(
     params(("slug" = String, Path, description = "The post's slug.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The post, no longer favourited.", body = Data<PostBody>),
+        (status = 200, description = "The post, no longer favourited.", body = Data<PostResponse>),
         (status = 404, response = doc::NotFound),
     ),
 )]
@@ -368,7 +368,7 @@ pub(crate) async fn unfavorite<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let post = services.content().unfavorite(reader, input::slug(&path)?).await?;
-    Ok(envelope::ok(PostBody::from(post)))
+    Ok(envelope::ok(PostResponse::from(post)))
 }
 
 /// List a post's comments
@@ -380,7 +380,7 @@ pub(crate) async fn unfavorite<S: Services>(
     params(("slug" = String, Path, description = "The post's slug."), PageQuery),
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of comments.", body = List<CommentOut>),
+        (status = 200, description = "A page of comments.", body = List<CommentResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 404, response = doc::NotFound),
     ),
@@ -394,7 +394,7 @@ pub(crate) async fn comments<S: Services>(
     let slug = input::slug(&path)?;
     let page = query.into_inner().try_into_domain()?;
     let page = services.content().comments(reader, slug, page).await?;
-    Ok(envelope::page(page, CommentOut::from))
+    Ok(envelope::page(page, CommentResponse::from))
 }
 
 /// A new comment.
@@ -415,7 +415,7 @@ pub(crate) struct CommentRequest {
     params(("slug" = String, Path, description = "The post's slug.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 201, description = "The new comment.", body = Data<CommentOut>),
+        (status = 201, description = "The new comment.", body = Data<CommentResponse>),
         (status = 404, response = doc::NotFound),
     ),
 )]
@@ -428,7 +428,7 @@ pub(crate) async fn add_comment<S: Services>(
     let slug = input::slug(&path)?;
     let text = input::comment_body(body.into_inner().body)?;
     let comment = services.content().add_comment(author, slug, text).await?;
-    Ok(envelope::created(CommentOut::from(comment)))
+    Ok(envelope::created(CommentResponse::from(comment)))
 }
 
 /// Delete a comment
@@ -468,9 +468,9 @@ pub(crate) async fn delete_comment<S: Services>(
     path = "/tags",
     operation_id = "listTags",
     tag = "tags",
-    responses((status = 200, description = "The tags in use.", body = Data<Vec<TagBody>>)),
+    responses((status = 200, description = "The tags in use.", body = Data<Vec<TagResponse>>)),
 )]
 pub(crate) async fn tags<S: Services>(services: web::Data<S>) -> Result<HttpResponse, ApiError> {
     let tags = services.content().tags().await?;
-    Ok(envelope::ok(tags.into_iter().map(TagBody::from).collect::<Vec<_>>()))
+    Ok(envelope::ok(tags.into_iter().map(TagResponse::from).collect::<Vec<_>>()))
 }

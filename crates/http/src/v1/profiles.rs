@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::content::ContentService;
 
-use super::content_dto::ProfileBody;
+use super::content_dto::ProfileResponse;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
@@ -22,7 +22,7 @@ use crate::services::Services;
     params(("username" = String, Path, description = "The person's username.")),
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The profile.", body = Data<ProfileBody>),
+        (status = 200, description = "The profile.", body = Data<ProfileResponse>),
         (status = 404, response = doc::NotFound),
     ),
 )]
@@ -32,7 +32,7 @@ pub(crate) async fn get<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = services.content().profile(reader, input::username(&path)?).await?;
-    Ok(envelope::ok(ProfileBody::from(profile)))
+    Ok(envelope::ok(ProfileResponse::from(profile)))
 }
 
 /// Follow a person
@@ -47,7 +47,7 @@ pub(crate) async fn get<S: Services>(
     params(("username" = String, Path, description = "The person's username.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The profile, now followed.", body = Data<ProfileBody>),
+        (status = 200, description = "The profile, now followed.", body = Data<ProfileResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 404, response = doc::NotFound),
     ),
@@ -58,7 +58,7 @@ pub(crate) async fn follow<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = services.content().follow(reader, input::username(&path)?).await?;
-    Ok(envelope::ok(ProfileBody::from(profile)))
+    Ok(envelope::ok(ProfileResponse::from(profile)))
 }
 
 /// Unfollow a person
@@ -73,7 +73,7 @@ pub(crate) async fn follow<S: Services>(
     params(("username" = String, Path, description = "The person's username.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The profile, no longer followed.", body = Data<ProfileBody>),
+        (status = 200, description = "The profile, no longer followed.", body = Data<ProfileResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 404, response = doc::NotFound),
     ),
@@ -84,5 +84,5 @@ pub(crate) async fn unfollow<S: Services>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let profile = services.content().unfollow(reader, input::username(&path)?).await?;
-    Ok(envelope::ok(ProfileBody::from(profile)))
+    Ok(envelope::ok(ProfileResponse::from(profile)))
 }

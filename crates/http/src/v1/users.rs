@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::UserBody;
+use super::dto::UserResponse;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
@@ -27,14 +27,14 @@ use crate::services::Services;
     operation_id = "getMyAccount",
     tag = "users",
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "The caller's account.", body = Data<UserBody>)),
+    responses((status = 200, description = "The caller's account.", body = Data<UserResponse>)),
 )]
 pub(crate) async fn me<S: Services>(
     services: web::Data<S>,
     Authenticated(principal): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let user = services.accounts().current_user(principal).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }
 
 /// A partial update of the caller's account: a field left out is kept.
@@ -109,7 +109,7 @@ impl UpdateMeRequest {
     tag = "users",
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The updated account.", body = Data<UserBody>),
+        (status = 200, description = "The updated account.", body = Data<UserResponse>),
         (status = 409, response = doc::Conflict),
     ),
 )]
@@ -120,7 +120,7 @@ pub(crate) async fn update_me<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.into_inner().try_into_domain()?;
     let user = services.accounts().update_profile(principal, changes).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }
 
 /// The current password, to prove it is the owner, and the new one.
@@ -198,7 +198,7 @@ impl ListQuery {
     params(ListQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of accounts.", body = List<UserBody>),
+        (status = 200, description = "A page of accounts.", body = List<UserResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 403, response = doc::Forbidden),
     ),
@@ -210,7 +210,7 @@ pub(crate) async fn list<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner().try_into_domain()?;
     let page = services.user_admin().list_users(principal, query).await?;
-    Ok(envelope::page(page, UserBody::from))
+    Ok(envelope::page(page, UserResponse::from))
 }
 
 /// Get an account
@@ -222,7 +222,7 @@ pub(crate) async fn list<S: Services>(
     params(("id" = Uuid, Path, description = "The account's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The account.", body = Data<UserBody>),
+        (status = 200, description = "The account.", body = Data<UserResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -233,7 +233,7 @@ pub(crate) async fn get<S: Services>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services.user_admin().get_user(principal, UserId::new(id.into_inner())).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }
 
 /// The role to give.
@@ -255,7 +255,7 @@ pub(crate) struct ChangeRoleRequest {
     params(("id" = Uuid, Path, description = "The account's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The account with its new role.", body = Data<UserBody>),
+        (status = 200, description = "The account with its new role.", body = Data<UserResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
         (status = 409, response = doc::Conflict),
@@ -273,7 +273,7 @@ pub(crate) async fn change_role<S: Services>(
         return Err(errors.into());
     };
     let user = services.user_admin().change_role(principal, UserId::new(id.into_inner()), role).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }
 
 /// Deactivate an account
@@ -288,7 +288,7 @@ pub(crate) async fn change_role<S: Services>(
     params(("id" = Uuid, Path, description = "The account's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The deactivated account.", body = Data<UserBody>),
+        (status = 200, description = "The deactivated account.", body = Data<UserResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
         (status = 409, response = doc::Conflict),
@@ -300,7 +300,7 @@ pub(crate) async fn deactivate<S: Services>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services.user_admin().deactivate(principal, UserId::new(id.into_inner())).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }
 
 /// Reactivate an account
@@ -312,7 +312,7 @@ pub(crate) async fn deactivate<S: Services>(
     params(("id" = Uuid, Path, description = "The account's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The reactivated account.", body = Data<UserBody>),
+        (status = 200, description = "The reactivated account.", body = Data<UserResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -323,5 +323,5 @@ pub(crate) async fn reactivate<S: Services>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let user = services.user_admin().reactivate(principal, UserId::new(id.into_inner())).await?;
-    Ok(envelope::ok(UserBody::from(user)))
+    Ok(envelope::ok(UserResponse::from(user)))
 }

@@ -70,7 +70,7 @@ fn disabled_reason_schema() -> ObjectBuilder {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Webhook)]
-pub(crate) struct WebhookBody {
+pub(crate) struct WebhookResponse {
     id: Uuid,
     /// Where deliveries are POSTed.
     #[schema(format = "uri", example = "https://hooks.example.com/folio")]
@@ -92,7 +92,7 @@ pub(crate) struct WebhookBody {
     updated_at: String,
 }
 
-impl From<WebhookEndpoint> for WebhookBody {
+impl From<WebhookEndpoint> for WebhookResponse {
     fn from(endpoint: WebhookEndpoint) -> Self {
         let (disabled_reason, disabled_at) = match endpoint.state {
             EndpointState::Enabled => (None, None),
@@ -117,17 +117,17 @@ impl From<WebhookEndpoint> for WebhookBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = CreatedWebhook)]
-pub(crate) struct CreatedWebhookBody {
+pub(crate) struct CreatedWebhookResponse {
     #[serde(flatten)]
-    webhook: WebhookBody,
+    webhook: WebhookResponse,
     /// The HMAC-SHA256 key of `X-Folio-Signature`: `whsec_` and 64 hex digits.
     #[schema(example = "whsec_9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0")]
     secret: String,
 }
 
-impl From<CreatedEndpoint> for CreatedWebhookBody {
+impl From<CreatedEndpoint> for CreatedWebhookResponse {
     fn from(created: CreatedEndpoint) -> Self {
-        Self { secret: created.secret.expose_secret().to_owned(), webhook: WebhookBody::from(created.endpoint) }
+        Self { secret: created.secret.expose_secret().to_owned(), webhook: WebhookResponse::from(created.endpoint) }
     }
 }
 
@@ -135,7 +135,7 @@ impl From<CreatedEndpoint> for CreatedWebhookBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = WebhookDelivery)]
-pub(crate) struct DeliveryBody {
+pub(crate) struct DeliveryResponse {
     /// The delivery's id: the `X-Folio-Delivery` header, the same on every retry.
     id: Uuid,
     /// The event's id: the body's `id`.
@@ -165,7 +165,7 @@ pub(crate) struct DeliveryBody {
     updated_at: String,
 }
 
-impl From<Delivery> for DeliveryBody {
+impl From<Delivery> for DeliveryResponse {
     fn from(delivery: Delivery) -> Self {
         Self {
             id: delivery.id.as_uuid(),
@@ -270,7 +270,7 @@ impl UpdateRequest {
     tag = "webhooks",
     security(("bearerAuth" = [])),
     responses(
-        (status = 201, description = "The new endpoint, with its secret.", body = Data<CreatedWebhookBody>),
+        (status = 201, description = "The new endpoint, with its secret.", body = Data<CreatedWebhookResponse>),
         (status = 403, response = doc::Forbidden),
     ),
 )]
@@ -281,7 +281,7 @@ pub(crate) async fn create<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().try_into_domain()?;
     let created = services.webhooks().create_endpoint(principal, registration).await?;
-    Ok(envelope::created(CreatedWebhookBody::from(created)))
+    Ok(envelope::created(CreatedWebhookResponse::from(created)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -312,7 +312,7 @@ impl PageQuery {
     params(PageQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of endpoints.", body = List<WebhookBody>),
+        (status = 200, description = "A page of endpoints.", body = List<WebhookResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 403, response = doc::Forbidden),
     ),
@@ -324,7 +324,7 @@ pub(crate) async fn list<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.into_inner().try_into_domain()?;
     let endpoints = services.webhooks().list_endpoints(principal, page).await?;
-    Ok(envelope::page(endpoints, WebhookBody::from))
+    Ok(envelope::page(endpoints, WebhookResponse::from))
 }
 
 /// Get a webhook endpoint
@@ -336,7 +336,7 @@ pub(crate) async fn list<S: Services>(
     params(("id" = Uuid, Path, description = "The endpoint's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The endpoint.", body = Data<WebhookBody>),
+        (status = 200, description = "The endpoint.", body = Data<WebhookResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -347,7 +347,7 @@ pub(crate) async fn get<S: Services>(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let endpoint = services.webhooks().get_endpoint(principal, WebhookId::new(id.into_inner())).await?;
-    Ok(envelope::ok(WebhookBody::from(endpoint)))
+    Ok(envelope::ok(WebhookResponse::from(endpoint)))
 }
 
 /// Update a webhook endpoint
@@ -363,7 +363,7 @@ pub(crate) async fn get<S: Services>(
     params(("id" = Uuid, Path, description = "The endpoint's id.")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The updated endpoint.", body = Data<WebhookBody>),
+        (status = 200, description = "The updated endpoint.", body = Data<WebhookResponse>),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
     ),
@@ -376,7 +376,7 @@ pub(crate) async fn update<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.into_inner().try_into_domain()?;
     let endpoint = services.webhooks().update_endpoint(principal, WebhookId::new(id.into_inner()), changes).await?;
-    Ok(envelope::ok(WebhookBody::from(endpoint)))
+    Ok(envelope::ok(WebhookResponse::from(endpoint)))
 }
 
 /// Delete a webhook endpoint
@@ -415,7 +415,7 @@ pub(crate) async fn delete<S: Services>(
     params(("id" = Uuid, Path, description = "The endpoint's id."), PageQuery),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "A page of deliveries.", body = List<DeliveryBody>),
+        (status = 200, description = "A page of deliveries.", body = List<DeliveryResponse>),
         (status = 400, response = doc::BadRequest),
         (status = 403, response = doc::Forbidden),
         (status = 404, response = doc::NotFound),
@@ -429,7 +429,7 @@ pub(crate) async fn deliveries<S: Services>(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.into_inner().try_into_domain()?;
     let deliveries = services.webhooks().list_deliveries(principal, WebhookId::new(id.into_inner()), page).await?;
-    Ok(envelope::page(deliveries, DeliveryBody::from))
+    Ok(envelope::page(deliveries, DeliveryResponse::from))
 }
 
 #[cfg(test)]
