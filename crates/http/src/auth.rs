@@ -7,32 +7,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use folio_domain::accounts::values::Principal;
-use folio_domain::accounts::{AccountService, AuthenticateError};
 
 use crate::error::ApiError;
-use crate::services::Services;
-
-type AuthFuture = Pin<Box<dyn Future<Output = Result<Principal, AuthenticateError>>>>;
-
-/// The account service's `authenticate`, without the service's type, so that
-/// extractors need no type parameter.
-#[derive(Clone)]
-pub(crate) struct Authenticator(Arc<dyn Fn(String) -> AuthFuture + Send + Sync>);
-
-impl Authenticator {
-    pub(crate) fn new<S: Services>(services: web::Data<S>) -> Self {
-        Self(Arc::new(move |token| {
-            let services = services.clone();
-            Box::pin(async move { services.accounts().authenticate(token).await })
-        }))
-    }
-}
+use crate::state::AppState;
 
 /// The token of an `Authorization: Bearer <token>` header (`Token <token>`, the
 /// RealWorld spelling, is accepted too). `None` when there is no header.
@@ -49,10 +31,9 @@ pub(crate) fn credentials(request: &HttpRequest) -> Option<Result<String, ApiErr
     }))
 }
 
-async fn authenticate(authenticator: Option<web::Data<Authenticator>>, token: String) -> Result<Principal, ApiError> {
-    let authenticator =
-        authenticator.ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no authenticator registered in the app")))?;
-    let principal = (authenticator.0)(token).await?;
+async fn authenticate(state: Option<web::Data<AppState>>, token: String) -> Result<Principal, ApiError> {
+    let state = state.ok_or_else(|| ApiError::internal(&anyhow::anyhow!("no application state registered")))?;
+    let principal = state.accounts().authenticate(token).await?;
     tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
     Ok(principal)
 }
@@ -67,12 +48,12 @@ impl FromRequest for Authenticated {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = credentials(request);
-        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        let state = request.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token.unwrap_or_else(|| {
                 Err(ApiError::unauthenticated("Authentication required: send 'Authorization: Bearer <access token>'."))
             })?;
-            authenticate(authenticator, token).await.map(Self)
+            authenticate(state, token).await.map(Self)
         })
     }
 }
@@ -88,11 +69,11 @@ impl FromRequest for MaybeAuthenticated {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = credentials(request);
-        let authenticator = request.app_data::<web::Data<Authenticator>>().cloned();
+        let state = request.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             match token {
                 None => Ok(Self(None)),
-                Some(token) => authenticate(authenticator, token?).await.map(|p| Self(Some(p))),
+                Some(token) => authenticate(state, token?).await.map(|p| Self(Some(p))),
             }
         })
     }

@@ -14,7 +14,7 @@ pub mod openapi;
 mod rate_limit;
 mod realworld;
 mod request_id;
-mod services;
+mod state;
 mod surface;
 mod v1;
 
@@ -30,7 +30,10 @@ pub use landing::{DOCS_PATH, OPENAPI_PATH};
 pub use metrics::PoolMetrics;
 pub use rate_limit::RateLimitSettings;
 pub use request_id::REQUEST_ID_HEADER;
-pub use services::Services;
+pub use state::{
+    AccountMailHandle, AccountsHandle, AppState, BoxFuture, ContentHandle, Health, JobAdminHandle, LimiterHandle,
+    UserAdminHandle, WebhookHandle,
+};
 
 /// Settings of the HTTP adapter.
 #[derive(Debug, Clone)]
@@ -63,8 +66,8 @@ impl Default for HttpSettings {
 }
 
 /// Builds the whole application: routes, extractor error handling, request ids.
-pub fn app<S: Services>(
-    services: web::Data<S>,
+pub fn app(
+    state: AppState,
     settings: HttpSettings,
 ) -> App<
     impl ServiceFactory<
@@ -75,11 +78,9 @@ pub fn app<S: Services>(
         InitError = (),
     >,
 > {
-    let authenticator = web::Data::new(auth::Authenticator::new(services.clone()));
     let serve_metrics = settings.metrics;
     App::new()
-        .app_data(services)
-        .app_data(authenticator)
+        .app_data(web::Data::new(state))
         .app_data(web::Data::new(settings.rate_limit.clone()))
         .app_data(web::Data::new(headers::RequestTimeout(settings.request_timeout)))
         .app_data(extract::json_config(settings.body_limit))
@@ -87,18 +88,18 @@ pub fn app<S: Services>(
         .app_data(extract::query_config())
         .app_data(extract::path_config())
         .service(web::resource("/health").route(web::get().to(health)).route(web::head().to(health)))
-        .service(web::resource("/ready").route(web::get().to(ready::<S>)).route(web::head().to(ready::<S>)))
+        .service(web::resource("/ready").route(web::get().to(ready)).route(web::head().to(ready)))
         .configure(|config| {
             if serve_metrics {
-                config.service(web::resource("/metrics").route(web::get().to(metrics::endpoint::<S>)));
+                config.service(web::resource("/metrics").route(web::get().to(metrics::endpoint)));
             }
         })
         .service(landing::root())
-        .service(web::scope("/api/v1").configure(v1::routes::<S>))
+        .service(web::scope("/api/v1").configure(v1::routes))
         .service(landing::docs())
-        .service(web::scope("/api").configure(|config| realworld::routes::<S>(config, settings.body_limit)))
+        .service(web::scope("/api").configure(|config| realworld::routes(config, settings.body_limit)))
         .default_service(web::to(extract::not_found))
-        .wrap(from_fn(rate_limit::middleware::<S>))
+        .wrap(from_fn(rate_limit::middleware))
         .wrap(cors::middleware(&settings.cors))
         .wrap(headers::security(settings.hsts))
         .wrap(Compress::default())
@@ -106,8 +107,8 @@ pub fn app<S: Services>(
 }
 
 /// A separate app serving only `GET /metrics`, for `metrics.port`.
-pub fn metrics_app<S: Services>(
-    services: web::Data<S>,
+pub fn metrics_app(
+    state: AppState,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -118,8 +119,8 @@ pub fn metrics_app<S: Services>(
     >,
 > {
     App::new()
-        .app_data(services)
-        .service(web::resource("/metrics").route(web::get().to(metrics::endpoint::<S>)))
+        .app_data(web::Data::new(state))
+        .service(web::resource("/metrics").route(web::get().to(metrics::endpoint)))
         .default_service(web::to(extract::not_found))
 }
 
@@ -130,8 +131,8 @@ async fn health() -> HttpResponse {
 }
 
 /// Readiness: every dependency answers, so this instance should get traffic.
-async fn ready<S: Services>(services: web::Data<S>) -> HttpResponse {
-    if services.ready().await {
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    if state.health.ready().await {
         HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
     } else {
         HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable" }))

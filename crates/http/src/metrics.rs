@@ -9,7 +9,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::services::Services;
+use crate::state::AppState;
 
 struct Metrics {
     registry: Registry,
@@ -88,11 +88,11 @@ pub struct PoolMetrics {
 }
 
 /// The Prometheus text exposition of every metric.
-pub(crate) fn render<S: Services>(services: &S) -> String {
+pub(crate) fn render(state: &AppState) -> String {
     let Some(metrics) = METRICS.as_ref() else {
         return String::new();
     };
-    let pool = services.pool_metrics();
+    let pool = state.health.pool_metrics();
     let as_gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
     metrics.pool.with_label_values(&["size"]).set(as_gauge(pool.size));
     metrics.pool.with_label_values(&["in_use"]).set(as_gauge(pool.in_use));
@@ -106,8 +106,8 @@ pub(crate) fn render<S: Services>(services: &S) -> String {
 }
 
 /// `GET /metrics`.
-pub(crate) async fn endpoint<S: Services>(services: web::Data<S>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(render(services.get_ref()))
+pub(crate) async fn endpoint(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(render(&state))
 }
 
 #[cfg(test)]

@@ -18,10 +18,10 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
-use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
+use folio_domain::rate_limit::{RateDecision, RateLimit};
 
 use crate::error::ApiError;
-use crate::services::Services;
+use crate::state::{AppState, LimiterHandle};
 use crate::surface::Surface;
 
 /// The limits and how to find the client's address.
@@ -86,7 +86,7 @@ fn auth_endpoint(method: &Method, path: &str) -> Option<AuthEndpoint> {
     }
 }
 
-async fn decide<L: RateLimiter>(limiter: &L, key: &str, limit: RateLimit, count: bool) -> RateDecision {
+async fn decide(limiter: &dyn LimiterHandle, key: &str, limit: RateLimit, count: bool) -> RateDecision {
     let decision = if count { limiter.hit(key, limit).await } else { limiter.peek(key, limit).await };
     decision.unwrap_or_else(|error| {
         tracing::warn!(error = format!("{error:#}"), "rate limiter unavailable; letting the request through");
@@ -105,12 +105,12 @@ fn metrics_refused() {
 }
 
 /// Middleware: the per-IP budgets.
-pub(crate) async fn middleware<S: Services>(
+pub(crate) async fn middleware(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let settings = request.app_data::<web::Data<RateLimitSettings>>().cloned();
-    let services = request.app_data::<web::Data<S>>().cloned();
+    let services = request.app_data::<web::Data<AppState>>().cloned();
     let (Some(settings), Some(services)) = (settings, services) else {
         return Ok(next.call(request).await?.map_into_left_body());
     };

@@ -4,7 +4,7 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use actix_web::{test, web};
+use actix_web::test;
 use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::PortError;
@@ -37,7 +37,7 @@ fn authenticating(mut services: TestServices) -> TestServices {
 
 macro_rules! app {
     ($services:expr) => {
-        test::init_service(folio_http::app(web::Data::new($services), HttpSettings::default())).await
+        test::init_service(folio_http::app($services.into_state(), HttpSettings::default())).await
     };
 }
 

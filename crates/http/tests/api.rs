@@ -3,7 +3,7 @@
 mod common;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{test, web};
+use actix_web::test;
 use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::PortError;
@@ -72,7 +72,7 @@ fn signed_in() -> SignedIn {
 macro_rules! app {
     ($services:expr) => {
         test::init_service(folio_http::app(
-            web::Data::new($services),
+            $services.into_state(),
             HttpSettings { body_limit: 1024, ..HttpSettings::default() },
         ))
         .await

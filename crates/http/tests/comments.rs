@@ -5,7 +5,7 @@
 mod common;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{test, web};
+use actix_web::test;
 use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::accounts::AuthenticateError;
@@ -41,7 +41,7 @@ async fn delete_comment(outcome: fn() -> PostError, uri: &str, scheme: &str) -> 
         .with(eq(principal()), eq(Slug::parse("my-post").expect("a valid slug")), eq(CommentId::new(7)))
         .times(1)
         .returning(move |_, _, _| Box::pin(async move { Err(outcome()) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), HttpSettings::default())).await;
     let request = test::TestRequest::delete()
         .uri(uri)
         .insert_header((header::AUTHORIZATION, format!("{scheme} {TOKEN}")))
@@ -109,7 +109,7 @@ async fn the_realworld_comment_list_reads_every_comment_in_one_call_and_no_page(
         .with(eq(None), eq(Slug::parse("my-post").expect("a valid slug")))
         .times(1)
         .returning(|_, _| Box::pin(async { Ok(vec![comment(1, "First!"), comment(2, "Second.")]) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), HttpSettings::default())).await;
 
     let request = test::TestRequest::get().uri("/api/articles/my-post/comments").to_request();
     let response = test::call_service(&app, request).await;
@@ -126,7 +126,7 @@ async fn the_realworld_comment_list_reads_every_comment_in_one_call_and_no_page(
 async fn the_realworld_comment_list_of_a_missing_article_is_404_about_the_article() {
     let mut services = TestServices::new();
     services.content.expect_all_comments().times(1).returning(|_, _| Box::pin(async { Err(PostError::NotFound) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), HttpSettings::default())).await;
 
     let request = test::TestRequest::get().uri("/api/articles/my-post/comments").to_request();
     let response = test::call_service(&app, request).await;

@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::test as actix_test;
-use actix_web::web;
 use common::TestServices;
 use folio_domain::accounts::{AuthenticateError, MockAccountService};
 use folio_domain::content::MockContentService;
@@ -39,7 +38,7 @@ fn refusing_services() -> TestServices {
 
 macro_rules! app {
     () => {
-        actix_test::init_service(folio_http::app(web::Data::new(refusing_services()), HttpSettings::default())).await
+        actix_test::init_service(folio_http::app(refusing_services().into_state(), HttpSettings::default())).await
     };
 }
 

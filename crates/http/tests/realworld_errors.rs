@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{test, web};
+use actix_web::test;
 use common::TestServices;
 use folio_domain::PortError;
 use folio_domain::content::ListPostsError;
@@ -23,7 +23,7 @@ async fn call(
     settings: HttpSettings,
     request: test::TestRequest,
 ) -> (StatusCode, header::HeaderMap, Value) {
-    let app = test::init_service(folio_http::app(web::Data::new(services), settings)).await;
+    let app = test::init_service(folio_http::app(services.into_state(), settings)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();
@@ -126,7 +126,7 @@ async fn an_unreachable_database_under_api_is_503_and_a_fault_500_in_the_realwor
         .expect_tags()
         .times(1)
         .returning(|| Box::pin(async { Err(ListPostsError::Unknown(anyhow::anyhow!("syntax error at SELECT"))) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), settings())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), settings())).await;
 
     let response = test::call_service(&app, test::TestRequest::get().uri("/api/tags").to_request()).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -5,7 +5,7 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use actix_web::{test, web};
+use actix_web::test;
 use chrono::Utc;
 use common::TestServices;
 use folio_domain::accounts::SignedIn;
@@ -52,7 +52,7 @@ async fn realworld_log_in_asks_for_a_token_that_lives_as_long_as_the_session() {
         .with(eq("jake@jake.jake".to_owned()), mockall::predicate::always(), eq(TokenLifetime::Session))
         .times(1)
         .returning(|_, _, _| Box::pin(async { Ok(signed_in()) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), HttpSettings::default())).await;
 
     let request = test::TestRequest::post()
         .uri("/api/users/login")
@@ -74,7 +74,7 @@ async fn realworld_registration_asks_for_a_token_that_lives_as_long_as_the_sessi
         .withf(|registration, lifetime| registration.username.as_str() == "jake" && *lifetime == TokenLifetime::Session)
         .times(1)
         .returning(|_, _| Box::pin(async { Ok(signed_in()) }));
-    let app = test::init_service(folio_http::app(web::Data::new(services), HttpSettings::default())).await;
+    let app = test::init_service(folio_http::app(services.into_state(), HttpSettings::default())).await;
 
     let request = test::TestRequest::post()
         .uri("/api/users")

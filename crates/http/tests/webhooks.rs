@@ -4,7 +4,7 @@
 mod common;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{test, web};
+use actix_web::test;
 use chrono::{DateTime, TimeZone, Utc};
 use common::TestServices;
 use folio_domain::ValidationErrors;
@@ -62,7 +62,7 @@ fn endpoint() -> WebhookEndpoint {
 
 macro_rules! app {
     ($services:expr) => {
-        test::init_service(folio_http::app(web::Data::new($services), HttpSettings::default())).await
+        test::init_service(folio_http::app($services.into_state(), HttpSettings::default())).await
     };
 }
 

@@ -2,10 +2,11 @@
 //! then the HTTP server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpServer;
 use actix_web::dev::Server;
-use actix_web::{HttpServer, web};
 use anyhow::Context as _;
 use folio_auth::{BcryptHasher, HmacAccountTokenKeys, JwtIssuer};
 use folio_domain::accounts::Accounts;
@@ -16,7 +17,7 @@ use folio_domain::mail::{AccountMail, MAIL_JOB_KINDS, MailJobs, MailPolicy, Mail
 use folio_domain::system::{SystemClock, UuidV7Generator};
 use folio_domain::webhooks::ports::EventLookup;
 use folio_domain::webhooks::{WebhookDispatcher, Webhooks};
-use folio_http::{HttpSettings, PoolMetrics};
+use folio_http::{AppState, HttpSettings, PoolMetrics};
 use folio_jobs::{Registry, Runner, RunnerHandle};
 use folio_mail::{AnyMailer, FileMailer, SmtpMailer};
 use folio_postgres::{
@@ -69,72 +70,25 @@ pub type WebhookServices =
 pub type WebhookDispatcherServices<E> =
     WebhookDispatcher<PgWebhookRepository, E, SystemResolver, ReqwestSender, SystemClock, UuidV7Generator>;
 
-/// The services the HTTP adapter calls.
-pub struct AppServices {
-    accounts: AccountServices,
-    content: ContentServices,
-    jobs: JobServices,
-    account_mail: AccountMailServices,
-    webhooks: WebhookServices,
-    limiter: Limiter,
-    pool: PgPool,
-}
+/// Readiness and pool figures from the database pool, for the HTTP adapter.
+#[derive(Debug)]
+struct PoolHealth(PgPool);
 
-impl std::fmt::Debug for AppServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppServices").finish_non_exhaustive()
-    }
-}
-
-impl folio_http::Services for AppServices {
-    type Accounts = AccountServices;
-    type UserAdmin = AccountServices;
-    type Content = ContentServices;
-    type Limiter = Limiter;
-    type Jobs = JobServices;
-    type AccountMail = AccountMailServices;
-    type Webhooks = WebhookServices;
-
-    fn accounts(&self) -> &Self::Accounts {
-        &self.accounts
-    }
-
-    fn user_admin(&self) -> &Self::UserAdmin {
-        &self.accounts
-    }
-
-    fn content(&self) -> &Self::Content {
-        &self.content
-    }
-
-    fn limiter(&self) -> &Self::Limiter {
-        &self.limiter
-    }
-
-    fn jobs(&self) -> &Self::Jobs {
-        &self.jobs
-    }
-
-    fn account_mail(&self) -> &Self::AccountMail {
-        &self.account_mail
-    }
-
-    fn webhooks(&self) -> &Self::Webhooks {
-        &self.webhooks
+impl folio_http::Health for PoolHealth {
+    fn ready(&self) -> folio_http::BoxFuture<'_, bool> {
+        Box::pin(async {
+            matches!(tokio::time::timeout(Duration::from_secs(2), folio_postgres::ping(&self.0)).await, Ok(Ok(())))
+        })
     }
 
     fn pool_metrics(&self) -> PoolMetrics {
-        let status = self.pool.status();
+        let status = self.0.status();
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         PoolMetrics {
             size: count(status.size),
             in_use: count(status.size.saturating_sub(status.available)),
             waiting: count(status.waiting),
         }
-    }
-
-    async fn ready(&self) -> bool {
-        matches!(tokio::time::timeout(Duration::from_secs(2), folio_postgres::ping(&self.pool)).await, Ok(Ok(())))
     }
 }
 
@@ -332,9 +286,9 @@ pub fn start_jobs(settings: &Settings, workers: usize) -> anyhow::Result<(Runner
 
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
 /// only; it stops with the process.
-fn serve_metrics(settings: &Settings, services: web::Data<AppServices>) -> anyhow::Result<()> {
+fn serve_metrics(settings: &Settings, state: AppState) -> anyhow::Result<()> {
     let address = (settings.server.host.as_str(), settings.metrics.port);
-    let server = HttpServer::new(move || folio_http::metrics_app(services.clone()))
+    let server = HttpServer::new(move || folio_http::metrics_app(state.clone()))
         .workers(1)
         .disable_signals()
         .bind(address)
@@ -382,15 +336,18 @@ impl Application {
         let jobs = JobAdmin::new(PgJobStore::new(pool.clone(), settings.jobs.max_attempts), SystemClock);
         let account_mail = build_account_mail(settings, &pool, hasher)?;
         let webhooks = build_webhooks(settings, &pool);
-        let services = web::Data::new(AppServices {
-            accounts,
-            content,
-            jobs,
-            account_mail,
-            webhooks,
-            limiter,
-            pool: pool.clone(),
-        });
+        // Account registration and administration are one service, shared.
+        let accounts = Arc::new(accounts);
+        let state = AppState {
+            accounts: accounts.clone(),
+            user_admin: accounts,
+            content: Arc::new(content),
+            account_mail: Arc::new(account_mail),
+            jobs: Arc::new(jobs),
+            webhooks: Arc::new(webhooks),
+            limiter: Arc::new(limiter),
+            health: Arc::new(PoolHealth(pool.clone())),
+        };
         let http = HttpSettings {
             body_limit: settings.server.body_limit_bytes,
             cors: folio_http::CorsSettings { allowed_origins: settings.cors.allowed_origins.clone() },
@@ -400,7 +357,7 @@ impl Application {
             request_timeout: Duration::from_secs(settings.server.request_timeout_seconds),
         };
         if settings.metrics.enabled && settings.metrics.port != 0 {
-            serve_metrics(settings, services.clone())?;
+            serve_metrics(settings, state.clone())?;
         }
         let address = (settings.server.host.as_str(), settings.server.port);
         let listener =
@@ -410,7 +367,7 @@ impl Application {
         // that a stop signal sent right after it is never missed.
         let signals = StopSignals::listen()?;
         // Signals are handled in `run`, which makes SIGINT graceful too.
-        let mut server = HttpServer::new(move || folio_http::app(services.clone(), http.clone()))
+        let mut server = HttpServer::new(move || folio_http::app(state.clone(), http.clone()))
             .disable_signals()
             .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if settings.server.workers > 0 {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::content::values::{PostStatus, Slug};
-use folio_domain::content::{ContentService, PostError, PostListing};
+use folio_domain::content::{PostError, PostListing};
 use folio_domain::pagination::Page;
 use serde::Deserialize;
 
@@ -15,7 +15,7 @@ use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond, respond_list};
 use crate::error::ApiError;
 use crate::input::{self, InvalidFilter, NullTags, Paging, present};
-use crate::services::Services;
+use crate::state::AppState;
 
 /// A slug from the path, answered as the spec's missing article.
 fn article_slug(raw: &str) -> Result<Slug, RwError> {
@@ -45,8 +45,8 @@ pub(crate) struct ListQuery {
     offset: Option<u64>,
 }
 
-pub(crate) async fn list<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn list(
+    services: web::Data<AppState>,
     MaybeRwUser(reader): MaybeRwUser,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, RwError> {
@@ -73,8 +73,8 @@ pub(crate) struct FeedQuery {
     offset: Option<u64>,
 }
 
-pub(crate) async fn feed<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn feed(
+    services: web::Data<AppState>,
     caller: RwUser,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, RwError> {
@@ -92,8 +92,8 @@ pub(crate) struct NewArticle {
     tag_list: Option<Vec<String>>,
 }
 
-pub(crate) async fn create<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn create(
+    services: web::Data<AppState>,
     caller: RwUser,
     body: web::Json<ArticleEnvelope<NewArticle>>,
 ) -> Result<HttpResponse, RwError> {
@@ -113,8 +113,8 @@ pub(crate) async fn create<S: Services>(
     Ok(article_response(StatusCode::CREATED, post.into()))
 }
 
-pub(crate) async fn get<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn get(
+    services: web::Data<AppState>,
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -135,8 +135,8 @@ pub(crate) struct UpdateArticle {
     tag_list: Option<Option<Vec<String>>>,
 }
 
-pub(crate) async fn update<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn update(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
     body: web::Json<ArticleEnvelope<UpdateArticle>>,
@@ -158,8 +158,8 @@ pub(crate) async fn update<S: Services>(
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
-pub(crate) async fn delete<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn delete(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -167,8 +167,8 @@ pub(crate) async fn delete<S: Services>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub(crate) async fn favorite<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn favorite(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -177,8 +177,8 @@ pub(crate) async fn favorite<S: Services>(
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
-pub(crate) async fn unfavorite<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn unfavorite(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -190,8 +190,8 @@ pub(crate) async fn unfavorite<S: Services>(
     Ok(article_response(StatusCode::OK, post.into()))
 }
 
-pub(crate) async fn comments<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn comments(
+    services: web::Data<AppState>,
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -207,8 +207,8 @@ pub(crate) struct NewComment {
     body: Option<String>,
 }
 
-pub(crate) async fn add_comment<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn add_comment(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
     body: web::Json<CommentEnvelope<NewComment>>,
@@ -220,8 +220,8 @@ pub(crate) async fn add_comment<S: Services>(
     Ok(respond(HttpResponse::Created(), &CommentEnvelope { comment: CommentResponse::from(comment) }))
 }
 
-pub(crate) async fn delete_comment<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn delete_comment(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, RwError> {
@@ -234,7 +234,7 @@ pub(crate) async fn delete_comment<S: Services>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub(crate) async fn tags<S: Services>(services: web::Data<S>) -> Result<HttpResponse, RwError> {
+pub(crate) async fn tags(services: web::Data<AppState>) -> Result<HttpResponse, RwError> {
     let tags = services.content().tags().await.map_err(RwError::about("tags"))?;
     let names: Vec<&str> = tags.iter().map(|usage| usage.tag.as_str()).collect();
     Ok(respond(HttpResponse::Ok(), &TagNames { tags: names }))

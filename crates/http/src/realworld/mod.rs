@@ -19,7 +19,6 @@ use serde::Serialize;
 pub(crate) use self::error::RwError;
 use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
 use crate::extract::json_error;
-use crate::services::Services;
 use crate::surface::resource;
 
 /// `body` as this surface's JSON, or its internal error if it cannot be written.
@@ -70,7 +69,7 @@ impl FromRequest for MaybeRwUser {
 }
 
 /// Registers every route of the spec, with extractor errors in its shape.
-pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig, body_limit: usize) {
+pub(crate) fn routes(config: &mut web::ServiceConfig, body_limit: usize) {
     config
         .app_data(
             web::JsonConfig::default()
@@ -85,45 +84,39 @@ pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig, body_limit: u
                 RwError::new(actix_web::http::StatusCode::NOT_FOUND, "resource", "not found").into()
             }),
         )
-        .service(resource("/users/login", "POST").route(web::post().to(users::log_in::<S>)))
-        .service(resource("/users", "POST").route(web::post().to(users::register::<S>)))
-        .service(
-            resource("/user", "GET, PUT")
-                .route(web::get().to(users::current::<S>))
-                .route(web::put().to(users::update::<S>)),
-        )
-        .service(resource("/profiles/{username}", "GET").route(web::get().to(users::profile::<S>)))
+        .service(resource("/users/login", "POST").route(web::post().to(users::log_in)))
+        .service(resource("/users", "POST").route(web::post().to(users::register)))
+        .service(resource("/user", "GET, PUT").route(web::get().to(users::current)).route(web::put().to(users::update)))
+        .service(resource("/profiles/{username}", "GET").route(web::get().to(users::profile)))
         .service(
             resource("/profiles/{username}/follow", "POST, DELETE")
-                .route(web::post().to(users::follow::<S>))
-                .route(web::delete().to(users::unfollow::<S>)),
+                .route(web::post().to(users::follow))
+                .route(web::delete().to(users::unfollow)),
         )
-        .service(resource("/articles/feed", "GET").route(web::get().to(articles::feed::<S>)))
+        .service(resource("/articles/feed", "GET").route(web::get().to(articles::feed)))
         .service(
             resource("/articles", "GET, POST")
-                .route(web::get().to(articles::list::<S>))
-                .route(web::post().to(articles::create::<S>)),
+                .route(web::get().to(articles::list))
+                .route(web::post().to(articles::create)),
         )
         .service(
             resource("/articles/{slug}", "GET, PUT, DELETE")
-                .route(web::get().to(articles::get::<S>))
-                .route(web::put().to(articles::update::<S>))
-                .route(web::delete().to(articles::delete::<S>)),
+                .route(web::get().to(articles::get))
+                .route(web::put().to(articles::update))
+                .route(web::delete().to(articles::delete)),
         )
         .service(
             resource("/articles/{slug}/favorite", "POST, DELETE")
-                .route(web::post().to(articles::favorite::<S>))
-                .route(web::delete().to(articles::unfavorite::<S>)),
+                .route(web::post().to(articles::favorite))
+                .route(web::delete().to(articles::unfavorite)),
         )
         .service(
             resource("/articles/{slug}/comments", "GET, POST")
-                .route(web::get().to(articles::comments::<S>))
-                .route(web::post().to(articles::add_comment::<S>)),
+                .route(web::get().to(articles::comments))
+                .route(web::post().to(articles::add_comment)),
         )
-        .service(
-            resource("/articles/{slug}/comments/{id}", "DELETE").route(web::delete().to(articles::delete_comment::<S>)),
-        )
-        .service(resource("/tags", "GET").route(web::get().to(articles::tags::<S>)))
+        .service(resource("/articles/{slug}/comments/{id}", "DELETE").route(web::delete().to(articles::delete_comment)))
+        .service(resource("/tags", "GET").route(web::get().to(articles::tags)))
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(RwError::new(actix_web::http::StatusCode::NOT_FOUND, "route", "not found"))
         }));

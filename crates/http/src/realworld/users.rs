@@ -2,11 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::LogInError;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
 use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
 use folio_domain::accounts::values::{Password, TokenLifetime};
-use folio_domain::accounts::{AccountService, LogInError};
-use folio_domain::content::ContentService;
 use serde::Deserialize;
 
 use super::dto::{ProfileEnvelope, ProfileResponse, UserEnvelope, UserResponse};
@@ -14,7 +13,7 @@ use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
 use crate::input::{self, present};
-use crate::services::Services;
+use crate::state::AppState;
 
 fn user_response(status: actix_web::http::StatusCode, body: UserResponse) -> HttpResponse {
     respond(HttpResponse::build(status), &UserEnvelope { user: body })
@@ -35,8 +34,8 @@ pub(crate) struct LogIn {
     password: Option<String>,
 }
 
-pub(crate) async fn log_in<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn log_in(
+    services: web::Data<AppState>,
     body: web::Json<UserEnvelope<LogIn>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
@@ -66,8 +65,8 @@ pub(crate) struct NewUser {
     password: Option<String>,
 }
 
-pub(crate) async fn register<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn register(
+    services: web::Data<AppState>,
     body: web::Json<UserEnvelope<NewUser>>,
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
@@ -84,7 +83,7 @@ pub(crate) async fn register<S: Services>(
     Ok(user_response(actix_web::http::StatusCode::CREATED, UserResponse::new(signed_in.user, token)))
 }
 
-pub(crate) async fn current<S: Services>(services: web::Data<S>, caller: RwUser) -> Result<HttpResponse, RwError> {
+pub(crate) async fn current(services: web::Data<AppState>, caller: RwUser) -> Result<HttpResponse, RwError> {
     let user = services.accounts().current_user(caller.principal).await.map_err(RwError::about("user"))?;
     Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(user, caller.token)))
 }
@@ -103,8 +102,8 @@ pub(crate) struct UpdateUser {
     image: Option<Option<String>>,
 }
 
-pub(crate) async fn update<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn update(
+    services: web::Data<AppState>,
     caller: RwUser,
     body: web::Json<UserEnvelope<UpdateUser>>,
 ) -> Result<HttpResponse, RwError> {
@@ -142,8 +141,8 @@ pub(crate) async fn update<S: Services>(
     Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(user, caller.token)))
 }
 
-pub(crate) async fn profile<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn profile(
+    services: web::Data<AppState>,
     MaybeRwUser(reader): MaybeRwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -152,8 +151,8 @@ pub(crate) async fn profile<S: Services>(
     Ok(profile_response(profile.into()))
 }
 
-pub(crate) async fn follow<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn follow(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {
@@ -165,8 +164,8 @@ pub(crate) async fn follow<S: Services>(
     Ok(profile_response(profile.into()))
 }
 
-pub(crate) async fn unfollow<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn unfollow(
+    services: web::Data<AppState>,
     caller: RwUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RwError> {

@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::values::Email;
 use folio_domain::accounts::values::Password;
-use folio_domain::mail::AccountMailService;
 use folio_domain::mail::values::AccountToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +15,7 @@ use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// What a 202 says: the request is recorded and a message will follow.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,8 +60,8 @@ pub(crate) struct VerifyEmailRequest {
     tag = "auth",
     responses((status = 204, description = "The address is verified.")),
 )]
-pub(crate) async fn verify_email<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn verify_email(
+    services: web::Data<AppState>,
     body: web::Json<VerifyEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::new();
@@ -88,8 +87,8 @@ pub(crate) async fn verify_email<S: Services>(
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn resend_verification<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn resend_verification(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     services.account_mail().resend_verification(principal).await?;
@@ -118,8 +117,8 @@ pub(crate) struct PasswordResetRequest {
     responses((status = 202, description = "Recorded; a link is mailed if the address has an account.",
         body = Data<AcceptedResponse>)),
 )]
-pub(crate) async fn request_password_reset<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn request_password_reset(
+    services: web::Data<AppState>,
     body: web::Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::new();
@@ -157,8 +156,8 @@ pub(crate) struct PasswordResetConfirmRequest {
     tag = "auth",
     responses((status = 204, description = "The password is set; log in with it.")),
 )]
-pub(crate) async fn confirm_password_reset<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn confirm_password_reset(
+    services: web::Data<AppState>,
     body: web::Json<PasswordResetConfirmRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();

@@ -2,8 +2,8 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::Registration;
 use folio_domain::accounts::values::{RefreshToken, TokenLifetime};
-use folio_domain::accounts::{AccountService, Registration};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -13,7 +13,7 @@ use crate::envelope::{self, Data};
 use crate::error::ApiError;
 use crate::input;
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// A new account. Every problem is reported at once, each under its field.
 // The fields are `Option`s so that a missing one is a field error in `details`
@@ -59,8 +59,8 @@ impl RegisterRequest {
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn register<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn register(
+    services: web::Data<AppState>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner().try_into_domain()?;
@@ -94,8 +94,8 @@ pub(crate) struct LogInRequest {
         (status = 403, response = doc::Forbidden),
     ),
 )]
-pub(crate) async fn log_in<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn log_in(
+    services: web::Data<AppState>,
     body: web::Json<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -128,8 +128,8 @@ pub(crate) struct RefreshRequest {
         (status = 401, response = doc::Unauthenticated),
     ),
 )]
-pub(crate) async fn refresh<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn refresh(
+    services: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(token) = body.into_inner().refresh_token.filter(|token| !token.is_empty()) else {
@@ -150,8 +150,8 @@ pub(crate) async fn refresh<S: Services>(
     security(("bearerAuth" = [])),
     responses((status = 204, description = "The session has ended.")),
 )]
-pub(crate) async fn log_out<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn log_out(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     services.accounts().log_out(principal).await?;

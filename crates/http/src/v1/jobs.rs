@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::jobs::JobAdminService;
 use folio_domain::jobs::model::JobRecord;
 use folio_domain::jobs::values::{JobId, JobState};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use crate::envelope::{self, List};
 use crate::error::ApiError;
 use crate::input;
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// A background job.
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,8 +83,8 @@ pub(crate) struct JobListQuery {
         (status = 403, response = doc::Forbidden),
     ),
 )]
-pub(crate) async fn list<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn list(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     query: web::Query<JobListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -125,8 +124,8 @@ pub(crate) async fn list<S: Services>(
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn retry<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn retry(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

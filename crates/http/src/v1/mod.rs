@@ -24,7 +24,6 @@ use actix_web::web;
 
 use crate::landing;
 use crate::openapi;
-use crate::services::Services;
 use crate::surface::resource;
 
 /// `"GET, PATCH"` from `GET, PATCH`, as a `&'static str` for the `Allow` header.
@@ -36,22 +35,21 @@ macro_rules! allow {
 /// Expands the route table into the router ([`routes`]), the list of routes
 /// ([`V1_ROUTES`]) and the document's path items ([`V1Api`]).
 ///
-/// A row is `"/path" { METHOD => module::handler<S>, ... }`; `<S>` marks a
-/// handler generic over the [`Services`]. Rows are registered in order, so a
+/// A row is `"/path" { METHOD => module::handler, ... }`. Rows are registered in order, so a
 /// literal path (`/posts/feed`) must come before a template it would match
 /// (`/posts/{slug}`).
 macro_rules! route_table {
-    ($($path:literal { $($method:ident => $($segment:ident)::+ $(<$services:ident>)?),+ $(,)? })+) => {
+    ($($path:literal { $($method:ident => $($segment:ident)::+),+ $(,)? })+) => {
         /// Every `/api/v1` route as `(method, path)`, the path relative to
         /// `/api/v1` and written as actix and OpenAPI both write templates.
         pub const V1_ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
 
         /// Registers every `/api/v1` route.
-        pub(crate) fn routes<S: Services>(config: &mut web::ServiceConfig) {
+        pub(crate) fn routes(config: &mut web::ServiceConfig) {
             $(
                 config.service(
                     resource($path, allow!($($method),+))
-                        $(.route(web::method(Method::$method).to($($segment)::+ $(::<$services>)?)))+
+                        $(.route(web::method(Method::$method).to($($segment)::+)))+
                 );
             )+
         }
@@ -67,35 +65,35 @@ macro_rules! route_table {
 // template (a regular expression) until one fits: the reads that carry most
 // of the traffic come first.
 route_table! {
-    "/posts" { GET => posts::list<S>, POST => posts::create<S> }
-    "/posts/feed" { GET => posts::feed<S> }
-    "/posts/{slug}" { GET => posts::get<S>, PATCH => posts::update<S>, DELETE => posts::delete<S> }
-    "/posts/{slug}/publish" { POST => posts::publish<S> }
-    "/posts/{slug}/favorite" { POST => posts::favorite<S>, DELETE => posts::unfavorite<S> }
-    "/posts/{slug}/comments" { GET => posts::comments<S>, POST => posts::add_comment<S> }
-    "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment<S> }
-    "/tags" { GET => posts::tags<S> }
-    "/auth/register" { POST => auth::register<S> }
-    "/auth/login" { POST => auth::log_in<S> }
-    "/auth/refresh" { POST => auth::refresh<S> }
-    "/auth/logout" { POST => auth::log_out<S> }
-    "/auth/verify-email" { POST => account_mail::verify_email<S> }
-    "/auth/verify-email/resend" { POST => account_mail::resend_verification<S> }
-    "/auth/password-reset" { POST => account_mail::request_password_reset<S> }
-    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset<S> }
-    "/users/me" { GET => users::me<S>, PATCH => users::update_me<S> }
-    "/users/me/password" { POST => users::change_password<S> }
-    "/users" { GET => users::list<S> }
-    "/users/{id}" { GET => users::get<S>, PATCH => users::change_role<S> }
-    "/users/{id}/deactivate" { POST => users::deactivate<S> }
-    "/users/{id}/reactivate" { POST => users::reactivate<S> }
-    "/profiles/{username}" { GET => profiles::get<S> }
-    "/profiles/{username}/follow" { POST => profiles::follow<S>, DELETE => profiles::unfollow<S> }
-    "/admin/jobs" { GET => jobs::list<S> }
-    "/admin/jobs/{id}/retry" { POST => jobs::retry<S> }
-    "/webhooks" { GET => webhooks::list<S>, POST => webhooks::create<S> }
-    "/webhooks/{id}" { GET => webhooks::get<S>, PATCH => webhooks::update<S>, DELETE => webhooks::delete<S> }
-    "/webhooks/{id}/deliveries" { GET => webhooks::deliveries<S> }
+    "/posts" { GET => posts::list, POST => posts::create }
+    "/posts/feed" { GET => posts::feed }
+    "/posts/{slug}" { GET => posts::get, PATCH => posts::update, DELETE => posts::delete }
+    "/posts/{slug}/publish" { POST => posts::publish }
+    "/posts/{slug}/favorite" { POST => posts::favorite, DELETE => posts::unfavorite }
+    "/posts/{slug}/comments" { GET => posts::comments, POST => posts::add_comment }
+    "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment }
+    "/tags" { GET => posts::tags }
+    "/auth/register" { POST => auth::register }
+    "/auth/login" { POST => auth::log_in }
+    "/auth/refresh" { POST => auth::refresh }
+    "/auth/logout" { POST => auth::log_out }
+    "/auth/verify-email" { POST => account_mail::verify_email }
+    "/auth/verify-email/resend" { POST => account_mail::resend_verification }
+    "/auth/password-reset" { POST => account_mail::request_password_reset }
+    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset }
+    "/users/me" { GET => users::me, PATCH => users::update_me }
+    "/users/me/password" { POST => users::change_password }
+    "/users" { GET => users::list }
+    "/users/{id}" { GET => users::get, PATCH => users::change_role }
+    "/users/{id}/deactivate" { POST => users::deactivate }
+    "/users/{id}/reactivate" { POST => users::reactivate }
+    "/profiles/{username}" { GET => profiles::get }
+    "/profiles/{username}/follow" { POST => profiles::follow, DELETE => profiles::unfollow }
+    "/admin/jobs" { GET => jobs::list }
+    "/admin/jobs/{id}/retry" { POST => jobs::retry }
+    "/webhooks" { GET => webhooks::list, POST => webhooks::create }
+    "/webhooks/{id}" { GET => webhooks::get, PATCH => webhooks::update, DELETE => webhooks::delete }
+    "/webhooks/{id}/deliveries" { GET => webhooks::deliveries }
     "/openapi.json" { GET => openapi::serve }
     "" { GET => landing::index }
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::content::values::PostStatus;
-use folio_domain::content::{ContentService, PostDraft, PostListing, PostUpdate};
+use folio_domain::content::{PostDraft, PostListing, PostUpdate};
 use folio_domain::pagination::{PageRequest, SearchTerm};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -14,7 +14,7 @@ use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
 use crate::input::{self, InvalidFilter, NullTags, Paging, present};
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// A new post.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,8 +61,8 @@ impl CreatePostRequest {
     security(("bearerAuth" = [])),
     responses((status = 201, description = "The new post.", body = Data<PostResponse>)),
 )]
-pub(crate) async fn create<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn create(
+    services: web::Data<AppState>,
     Authenticated(author): Authenticated,
     body: web::Json<CreatePostRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -86,8 +86,8 @@ pub(crate) async fn create<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn get<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn get(
+    services: web::Data<AppState>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -148,8 +148,8 @@ impl UpdatePostRequest {
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn update<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn update(
+    services: web::Data<AppState>,
     Authenticated(editor): Authenticated,
     path: web::Path<String>,
     body: web::Json<UpdatePostRequest>,
@@ -177,8 +177,8 @@ pub(crate) async fn update<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn publish<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn publish(
+    services: web::Data<AppState>,
     Authenticated(editor): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -202,8 +202,8 @@ pub(crate) async fn publish<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn delete<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn delete(
+    services: web::Data<AppState>,
     Authenticated(actor): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -271,8 +271,8 @@ impl ListQuery {
         (status = 401, response = doc::Unauthenticated),
     ),
 )]
-pub(crate) async fn list<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn list(
+    services: web::Data<AppState>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -313,8 +313,8 @@ impl PageQuery {
         (status = 400, response = doc::BadRequest),
     ),
 )]
-pub(crate) async fn feed<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn feed(
+    services: web::Data<AppState>,
     Authenticated(reader): Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -338,8 +338,8 @@ pub(crate) async fn feed<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn favorite<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn favorite(
+    services: web::Data<AppState>,
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -362,8 +362,8 @@ pub(crate) async fn favorite<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn unfavorite<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn unfavorite(
+    services: web::Data<AppState>,
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -385,8 +385,8 @@ pub(crate) async fn unfavorite<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn comments<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn comments(
+    services: web::Data<AppState>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
     path: web::Path<String>,
     query: web::Query<PageQuery>,
@@ -419,8 +419,8 @@ pub(crate) struct CommentRequest {
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn add_comment<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn add_comment(
+    services: web::Data<AppState>,
     Authenticated(author): Authenticated,
     path: web::Path<String>,
     body: web::Json<CommentRequest>,
@@ -450,8 +450,8 @@ pub(crate) async fn add_comment<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn delete_comment<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn delete_comment(
+    services: web::Data<AppState>,
     Authenticated(actor): Authenticated,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -470,7 +470,7 @@ pub(crate) async fn delete_comment<S: Services>(
     tag = "tags",
     responses((status = 200, description = "The tags in use.", body = Data<Vec<TagResponse>>)),
 )]
-pub(crate) async fn tags<S: Services>(services: web::Data<S>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn tags(services: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let tags = services.content().tags().await?;
     Ok(envelope::ok(tags.into_iter().map(TagResponse::from).collect::<Vec<_>>()))
 }

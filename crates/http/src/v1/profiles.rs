@@ -1,7 +1,6 @@
 //! `/profiles/{username}` and following.
 
 use actix_web::{HttpResponse, web};
-use folio_domain::content::ContentService;
 
 use super::content_dto::ProfileResponse;
 use crate::auth::{Authenticated, MaybeAuthenticated};
@@ -9,7 +8,7 @@ use crate::envelope::{self, Data};
 use crate::error::ApiError;
 use crate::input;
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// Get a profile
 ///
@@ -26,8 +25,8 @@ use crate::services::Services;
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn get<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn get(
+    services: web::Data<AppState>,
     MaybeAuthenticated(reader): MaybeAuthenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -52,8 +51,8 @@ pub(crate) async fn get<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn follow<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn follow(
+    services: web::Data<AppState>,
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,8 +77,8 @@ pub(crate) async fn follow<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn unfollow<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn unfollow(
+    services: web::Data<AppState>,
     Authenticated(reader): Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {

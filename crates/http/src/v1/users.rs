@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
+use folio_domain::accounts::PasswordChange;
 use folio_domain::accounts::model::ProfileChanges;
 use folio_domain::accounts::ports::UserQuery;
 use folio_domain::accounts::values::{Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
 use folio_domain::accounts::values::{Password, PasswordAttempt};
-use folio_domain::accounts::{AccountService, PasswordChange, UserAdminService};
 use folio_domain::pagination::SearchTerm;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -18,7 +18,7 @@ use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
 use crate::input::{self, present};
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// Get my account
 #[utoipa::path(
@@ -29,8 +29,8 @@ use crate::services::Services;
     security(("bearerAuth" = [])),
     responses((status = 200, description = "The caller's account.", body = Data<UserResponse>)),
 )]
-pub(crate) async fn me<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn me(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let user = services.accounts().current_user(principal).await?;
@@ -113,8 +113,8 @@ impl UpdateMeRequest {
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn update_me<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn update_me(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -145,8 +145,8 @@ pub(crate) struct ChangePasswordRequest {
     security(("bearerAuth" = [])),
     responses((status = 204, description = "The password is changed.")),
 )]
-pub(crate) async fn change_password<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn change_password(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -203,8 +203,8 @@ impl ListQuery {
         (status = 403, response = doc::Forbidden),
     ),
 )]
-pub(crate) async fn list<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn list(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -227,8 +227,8 @@ pub(crate) async fn list<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn get<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn get(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -261,8 +261,8 @@ pub(crate) struct ChangeRoleRequest {
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn change_role<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn change_role(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
     body: web::Json<ChangeRoleRequest>,
@@ -294,8 +294,8 @@ pub(crate) async fn change_role<S: Services>(
         (status = 409, response = doc::Conflict),
     ),
 )]
-pub(crate) async fn deactivate<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn deactivate(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -317,8 +317,8 @@ pub(crate) async fn deactivate<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn reactivate<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn reactivate(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {

@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::events::EventType;
+use folio_domain::webhooks::EndpointRegistration;
 use folio_domain::webhooks::model::{CreatedEndpoint, Delivery, EndpointState, WebhookEndpoint};
 use folio_domain::webhooks::ports::EndpointChanges;
 use folio_domain::webhooks::values::{EventSet, WebhookId, WebhookUrl};
-use folio_domain::webhooks::{EndpointRegistration, WebhookService};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,7 @@ use crate::envelope::{self, Data, List, timestamp};
 use crate::error::ApiError;
 use crate::input::{self, present};
 use crate::openapi as doc;
-use crate::services::Services;
+use crate::state::AppState;
 
 /// The wire names of `folio_domain::webhooks::values::DeliveryStatus`.
 pub(crate) const DELIVERY_STATUSES: [&str; 3] = ["pending", "succeeded", "failed"];
@@ -274,8 +274,8 @@ impl UpdateRequest {
         (status = 403, response = doc::Forbidden),
     ),
 )]
-pub(crate) async fn create<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn create(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     body: web::Json<CreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -317,8 +317,8 @@ impl PageQuery {
         (status = 403, response = doc::Forbidden),
     ),
 )]
-pub(crate) async fn list<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn list(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -341,8 +341,8 @@ pub(crate) async fn list<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn get<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn get(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -368,8 +368,8 @@ pub(crate) async fn get<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn update<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn update(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
     body: web::Json<UpdateRequest>,
@@ -395,8 +395,8 @@ pub(crate) async fn update<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn delete<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn delete(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -421,8 +421,8 @@ pub(crate) async fn delete<S: Services>(
         (status = 404, response = doc::NotFound),
     ),
 )]
-pub(crate) async fn deliveries<S: Services>(
-    services: web::Data<S>,
+pub(crate) async fn deliveries(
+    services: web::Data<AppState>,
     Authenticated(principal): Authenticated,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,

@@ -8,7 +8,9 @@ use folio_domain::jobs::MockJobAdminService;
 use folio_domain::mail::MockAccountMailService;
 use folio_domain::rate_limit::{RateDecision, RateLimit, RateLimiter};
 use folio_domain::webhooks::MockWebhookService;
-use folio_http::Services;
+use std::sync::Arc;
+
+use folio_http::{AppState, BoxFuture, Health};
 
 pub(crate) struct TestServices {
     pub(crate) accounts: MockAccountService,
@@ -65,44 +67,28 @@ impl TestServices {
     }
 }
 
-impl Services for TestServices {
-    type Accounts = MockAccountService;
-    type UserAdmin = MockUserAdminService;
-    type Content = MockContentService;
-    type Limiter = TestLimiter;
-    type AccountMail = MockAccountMailService;
-    type Jobs = MockJobAdminService;
-    type Webhooks = MockWebhookService;
-
-    fn accounts(&self) -> &Self::Accounts {
-        &self.accounts
+impl TestServices {
+    /// The application state over these mocks.
+    pub(crate) fn into_state(self) -> AppState {
+        let accounts = Arc::new(self.accounts);
+        AppState {
+            accounts,
+            user_admin: Arc::new(self.admin),
+            content: Arc::new(self.content),
+            account_mail: Arc::new(self.mail),
+            jobs: Arc::new(self.jobs),
+            webhooks: Arc::new(self.webhooks),
+            limiter: Arc::new(self.limiter),
+            health: Arc::new(AlwaysReady),
+        }
     }
+}
 
-    fn user_admin(&self) -> &Self::UserAdmin {
-        &self.admin
-    }
+/// Every dependency answers.
+struct AlwaysReady;
 
-    fn content(&self) -> &Self::Content {
-        &self.content
-    }
-
-    fn limiter(&self) -> &Self::Limiter {
-        &self.limiter
-    }
-
-    fn account_mail(&self) -> &Self::AccountMail {
-        &self.mail
-    }
-
-    fn jobs(&self) -> &Self::Jobs {
-        &self.jobs
-    }
-
-    fn webhooks(&self) -> &Self::Webhooks {
-        &self.webhooks
-    }
-
-    async fn ready(&self) -> bool {
-        true
+impl Health for AlwaysReady {
+    fn ready(&self) -> BoxFuture<'_, bool> {
+        Box::pin(async { true })
     }
 }
