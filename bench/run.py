@@ -617,7 +617,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18080, help="Folio's port during the run")
     parser.add_argument("--smtp-port", type=int, default=2525, help="port of the mail relay (bench/smtp_sink.py)")
     parser.add_argument("--probe-port", type=int, default=18099)
-    parser.add_argument("--probe-dir", default=os.environ.get("BENCH_PROBE_DIR", str(ROOT.parent / "shared" / "bench" / "limit-probe")))
+    parser.add_argument("--probe-dir", default=os.environ.get("BENCH_PROBE_DIR", str(ROOT / "bench" / "limit-probe")))
     parser.add_argument("--probe-target-dir", default=os.environ.get("BENCH_PROBE_TARGET", str(ROOT / "target" / "limit-probe")),
                         help="cargo target dir for the probe (default target/limit-probe, never committed)")
     parser.add_argument("--wrk", default="wrk", help="the wrk binary (installed with apt-get if missing)")

@@ -8,8 +8,8 @@
 //! stopped waiting (dropped its future) by its turn is not computed. A client
 //! that hangs up does not make its caller stop, though: actix-web keeps
 //! running a handler after its connection closes (actix/actix-web#3462), so
-//! its log-in is still hashed (seen: 32 log-ins answered into closed
-//! connections for 7 s after wrk stopped). Every clone of a hasher shares its
+//! its log-in is still hashed (seen after the load generator of `just bench`
+//! stopped: log-ins still answered into closed connections). Every clone of a hasher shares its
 //! threads, so the server builds one for all its services.
 //!
 //! The hashing threads run below every request thread: on Linux in the
@@ -19,11 +19,10 @@
 //! the reverse. Nice 10 was not enough where the kernel's scheduler autogroup
 //! is on (Debian's default): the kernel then shares the CPU between sessions
 //! first and a thread's nice counts only within its own session, and reads
-//! beside 32 clients' log-ins (`just bench`, scenario 8, 2 cores) stalled
-//! now and then, with p99 5.5, 7, 26 and 223 ms in four runs against 4–6 ms
-//! without log-ins; in the idle class, 6.7–7.5 ms in three (put there with
-//! `chrt`) and 8.4 ms in a full run, log-ins 1.7–1.8/s instead of 1.9–2.0/s.
-//! A server saturated for minutes on end would make log-ins wait that long,
+//! beside many clients' log-ins stalled now and then (the mixed read and
+//! log-in scenario of `just bench`: compare its p99 with the read-only
+//! scenario's); in the idle class they do not, at the price of slightly fewer
+//! log-ins a second (bench/README.md keeps the runs). A server saturated for minutes on end would make log-ins wait that long,
 //! in the queue above. The threads are their own, not tokio's blocking pool,
 //! because a thread cannot leave the idle class (nor raise its priority)
 //! without privilege: a pool thread lowered for a hash would stay low for

@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod headers;
 mod json;
+mod landing;
 mod metrics;
 pub mod openapi;
 mod rate_limit;
@@ -23,6 +24,7 @@ use actix_web::{App, HttpResponse, web};
 pub use auth::{Authenticated, MaybeAuthenticated};
 pub use cors::CorsSettings;
 pub use error::{ApiError, ErrorCode};
+pub use landing::{DOCS_PATH, OPENAPI_PATH};
 pub use metrics::PoolMetrics;
 pub use rate_limit::RateLimitSettings;
 pub use request_id::REQUEST_ID_HEADER;
@@ -89,8 +91,9 @@ pub fn app<S: Services>(
                 config.service(web::resource("/metrics").route(web::get().to(metrics::endpoint::<S>)));
             }
         })
+        .service(landing::root())
         .service(web::scope("/api/v1").configure(v1::routes::<S>))
-        .service(openapi::docs())
+        .service(landing::docs())
         .service(web::scope("/api").configure(|config| realworld::routes::<S>(config, settings.body_limit)))
         .default_service(web::to(extract::not_found))
         .wrap(from_fn(rate_limit::middleware::<S>))

@@ -14,12 +14,12 @@
 //!   codes of [`ErrorCode`].
 //!
 //! It is served at `GET /api/v1/openapi.json`, printed by `folio openapi`, and
-//! browsable at `/docs`.
+//! browsable at `/docs` (see `landing.rs`).
 
 use std::sync::LazyLock;
 
-use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpResponse, Resource, web};
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
 use serde_json::Value;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
@@ -28,9 +28,8 @@ use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToResponse};
-use utoipa_scalar::Scalar;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ErrorCode;
 pub use crate::v1::ROUTES as V1_ROUTES;
 
 /// The name of the bearer (JWT) security scheme in the document.
@@ -38,9 +37,6 @@ pub const BEARER: &str = "bearerAuth";
 
 /// The name of the error envelope's schema in the document.
 const ERROR_SCHEMA: &str = "Error";
-
-/// The path the browsable documentation is served at.
-pub const DOCS_PATH: &str = "/docs";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -109,60 +105,6 @@ static JSON: LazyLock<String> = LazyLock::new(to_json);
 )]
 pub(crate) async fn serve() -> HttpResponse {
     HttpResponse::Ok().content_type(ContentType::json()).body(JSON.as_str())
-}
-
-/// The Scalar viewer, pinned to one release and checked against its hash
-/// (subresource integrity), so that a new or tampered release on the CDN never
-/// reaches the page. jsDelivr serves the npm package's files as published; to
-/// upgrade, `npm pack @scalar/api-reference@<version>`, then
-/// `openssl dgst -sha384 -binary package/dist/browser/standalone.js | base64`.
-const SCALAR_URL: &str = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/dist/browser/standalone.js";
-const SCALAR_INTEGRITY: &str = "sha384-U11tb2XnKvmwt8RlTvnwUnYgrN+ur4Xyh9htLhjajWNR/Oyl5AX5DEz00qRmlrmK";
-
-/// What the docs page may load: the pinned viewer, the styles it injects, its
-/// fonts, and this API (for "try it"). Every other page keeps the API's
-/// deny-all policy.
-static DOCS_CSP: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "default-src 'none'; script-src {SCALAR_URL}; style-src 'unsafe-inline'; font-src https://fonts.scalar.com; \
-         img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    )
-});
-
-/// The page: the document inline as a JSON data block (inert under CSP), and
-/// the viewer that renders it.
-static DOCS_HTML: LazyLock<String> = LazyLock::new(|| {
-    let template = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Folio API</title>
-</head>
-<body>
-  <script id="api-reference" type="application/json">$spec</script>
-  <script src="{SCALAR_URL}" integrity="{SCALAR_INTEGRITY}" crossorigin="anonymous"></script>
-</body>
-</html>
-"#
-    );
-    Scalar::new(document()).custom_html(template).to_html()
-});
-
-/// `GET /docs`: the document in the Scalar viewer, which the browser loads
-/// from a CDN; nothing is downloaded at build time.
-pub(crate) fn docs() -> Resource {
-    web::resource(DOCS_PATH)
-        .route(web::get().to(serve_docs))
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::method_not_allowed("GET")) }))
-}
-
-async fn serve_docs() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(ContentType::html())
-        .insert_header((header::CONTENT_SECURITY_POLICY, DOCS_CSP.as_str()))
-        .body(DOCS_HTML.as_str())
 }
 
 /// Every error code, each with the status it is sent with and what it means.
@@ -575,13 +517,6 @@ fn replace_in_schema(schema: &mut Schema, named: &[(String, RefOr<Schema>)], own
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn document_can_be_embedded_in_the_docs_page() {
-        // Inside <script>, only `</` could end the data block early.
-        assert!(!to_json().contains("</"));
-        assert!(DOCS_HTML.contains(r#""title": "Folio API""#) || DOCS_HTML.contains(r#""title":"Folio API""#));
-    }
 
     #[test]
     fn documented_code_names_are_the_serialised_ones() {

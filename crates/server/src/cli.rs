@@ -10,8 +10,9 @@ use folio_domain::accounts::values::Password;
 use folio_domain::accounts::values::{Email, Role, Username};
 use folio_domain::accounts::{RegisterError, Registration};
 
+use crate::database::prepare_database;
 use crate::settings::Settings;
-use crate::startup::{Application, build_accounts, build_limiter, prepare_database};
+use crate::startup::{Application, build_accounts, build_limiter};
 
 /// Folio: a content-platform backend.
 #[derive(Debug, Parser)]
@@ -66,9 +67,9 @@ impl Cli {
             Command::Worker => crate::startup::run_worker(&settings).await,
             Command::Migrate => {
                 if settings.database.create_if_missing {
-                    folio_postgres::ensure_database_exists(&settings.database.url).await?;
+                    crate::database::create_if_missing(&settings).await?;
                 }
-                folio_postgres::run_migrations(&settings.database.url).await?;
+                crate::database::migrate(&settings).await?;
                 tracing::info!("migrations applied");
                 Ok(())
             }

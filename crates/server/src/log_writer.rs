@@ -4,10 +4,11 @@
 //! takes the buffer every [`GATHER`] (or sooner, once it holds
 //! [`EARLY_BYTES`]) and writes it with one call. The writer is woken once
 //! per batch, not once per line: `tracing-appender`'s writer thread, woken
-//! for every line, tripled the machine's context switches at 25,000 requests
-//! a second (one access line each): scenario 1 of `just bench` ran at 25,600
-//! req/s with the line and 35,500 without it, and runs at about 31,000 with
-//! it since. Written here because no crate we found gathers by time.
+//! for every line, multiplied the machine's context switches under load (one
+//! access line per request) and cost a large share of the throughput of
+//! `just bench`'s first scenario, most of which batching won back (compare a
+//! run with `RUST_LOG=warn`). Written here because no crate we found gathers
+//! by time.
 //!
 //! The buffer is bounded: when the writer falls behind (a slow pipe reader,
 //! a full disk), new lines are dropped rather than the logging thread held,

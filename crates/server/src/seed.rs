@@ -13,8 +13,8 @@ use folio_domain::accounts::ports::PasswordHasher as _;
 use folio_domain::accounts::values::Password;
 use folio_seed::{Existing, SeedPlan, SeedProgress};
 
+use crate::database::prepare_database;
 use crate::settings::Settings;
-use crate::startup::prepare_database;
 
 /// The password of every seeded account. Demo data only: never seed a
 /// database that real people use.

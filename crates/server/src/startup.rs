@@ -26,6 +26,7 @@ use folio_postgres::{
 use folio_ratelimit::{InMemoryRateLimiter, Limiter, RedisRateLimiter};
 use folio_webhooks::{RandomSecretGenerator, ReqwestSender, SystemResolver};
 
+use crate::database::prepare_database;
 use crate::settings::{MailTransport, RateLimitBackend, Settings};
 
 /// The account services as the binary builds them.
@@ -137,20 +138,6 @@ impl folio_http::Services for AppServices {
     }
 }
 
-/// Prepares the database as configured: creates it if missing, migrates it.
-///
-/// # Errors
-/// When the database cannot be reached, created or migrated.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<()> {
-    if settings.database.create_if_missing {
-        folio_postgres::ensure_database_exists(&settings.database.url).await?;
-    }
-    if settings.database.migrate_on_start {
-        folio_postgres::run_migrations(&settings.database.url).await?;
-    }
-    Ok(())
-}
-
 /// Builds the rate-limit counters the settings ask for.
 ///
 /// # Errors
@@ -191,7 +178,8 @@ pub fn build_accounts(
         SystemClock,
         UuidV7Generator,
     );
-    Ok((accounts.with_lockout(limiter.clone(), settings.lockout.limit()), pool))
+    let accounts = accounts.with_lockout(limiter.clone(), settings.lockout.limit());
+    Ok((accounts.with_password_policy(settings.auth.password_policy()), pool))
 }
 
 /// The keys of single-use e-mail tokens, derived from the server secret.
@@ -221,7 +209,8 @@ pub fn build_account_mail(
         SystemClock,
         UuidV7Generator,
         mail_policy(settings)?,
-    ))
+    )
+    .with_password_policy(settings.auth.password_policy()))
 }
 
 /// The mailer `mail.transport` chooses. Call inside the runtime.
@@ -432,7 +421,9 @@ impl Application {
             0 => None,
             workers => Some(start_jobs(settings, workers)?),
         };
-        tracing::info!("listening on http://{}:{port}", settings.server.host);
+        // The address comes first and ends at a space: tests and scripts read it.
+        let base = format!("http://{}:{port}", settings.server.host);
+        tracing::info!("listening on {base} (API docs: {base}{})", folio_http::DOCS_PATH);
         let grace_period = Duration::from_secs(settings.server.shutdown_timeout_seconds);
         Ok(Self { server, port, pool, jobs, grace_period, signals })
     }

@@ -1,10 +1,13 @@
 //! Logging: `tracing` with an `EnvFilter` (`RUST_LOG`, default `info`), pretty
-//! lines in development and JSON lines in production.
+//! lines in development and JSON lines in production. Pretty lines are
+//! coloured only when stdout is a terminal: a file or a pipe gets plain text.
 //!
 //! Lines are written by a thread of their own, in batches, not by the thread
 //! that logs: a request's access line must never wait for stdout (a slow pipe
 //! reader or a busy disk would otherwise hold the request threads). See
 //! [`crate::log_writer`].
+
+use std::io::IsTerminal as _;
 
 use tracing::Subscriber;
 use tracing_subscriber::EnvFilter;
@@ -25,9 +28,12 @@ pub fn init(format: LogFormat) -> std::io::Result<BatchedLogGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = BatchedLog::start("folio-log", std::io::stdout())?;
     let registry = tracing_subscriber::registry().with(filter);
+    let colour = std::io::stdout().is_terminal();
     // A second call (only possible in tests) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().with_writer(writer)).try_init(),
+        LogFormat::Pretty => {
+            registry.with(tracing_subscriber::fmt::layer().with_ansi(colour).with_writer(writer)).try_init()
+        }
         LogFormat::Json => registry.with(json_lines(writer)).try_init(),
     };
     Ok(guard)
@@ -39,9 +45,9 @@ pub fn init(format: LogFormat) -> std::io::Result<BatchedLogGuard> {
 /// its own.
 ///
 /// json-subscriber rather than tracing-subscriber's own JSON format: the
-/// latter parses each span's stored fields again to write every line, and the
-/// access line of `GET /api/v1/posts/{slug}` cost 21,000 instructions with it
-/// against 14,000 (callgrind, `just instructions`).
+/// latter parses each span's stored fields again to write every line, which
+/// made the access line of `GET /api/v1/posts/{slug}` markedly dearer (count
+/// it with `just instructions`, which runs the server under callgrind).
 fn json_lines<S, W>(writer: W) -> json_subscriber::fmt::Layer<S, W>
 where
     S: Subscriber + for<'lookup> LookupSpan<'lookup>,

@@ -8,8 +8,8 @@ use super::ports::{
     UniqueField, UserRepository, UserWriteError,
 };
 use super::values::{
-    AccessClaims, Email, IssuedTokens, Password, PasswordAttempt, PasswordMatch, Principal, RefreshToken, Role,
-    SessionId, UserId,
+    AccessClaims, Email, IssuedTokens, Password, PasswordAttempt, PasswordMatch, PasswordPolicy, Principal,
+    RefreshToken, Role, SessionId, UserId,
 };
 use super::{
     AccountService, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, PasswordChange,
@@ -33,6 +33,7 @@ pub struct Accounts<U, S, H, T, C, I, L = Unlimited> {
     pub(super) clock: C,
     pub(super) ids: I,
     pub(super) lockout: Lockout<L>,
+    pub(super) password_policy: PasswordPolicy,
 }
 
 /// How many failed log-ins lock an account, and for how long: the failures
@@ -74,14 +75,15 @@ where
 {
     /// Builds the service from its ports, with no lockout.
     pub fn new(users: U, sessions: S, hasher: H, tokens: T, clock: C, ids: I) -> Self {
-        Self { users, sessions, hasher, tokens, clock, ids, lockout: Lockout { limiter: Unlimited, limit: None } }
+        let lockout = Lockout { limiter: Unlimited, limit: None };
+        Self { users, sessions, hasher, tokens, clock, ids, lockout, password_policy: PasswordPolicy::default() }
     }
 
     /// Locks accounts after `limit.max` failed log-ins within `limit.window`,
     /// counting with `limiter`; `None` counts nothing (the lockout is off).
     pub fn with_lockout<L: RateLimiter>(self, limiter: L, limit: Option<RateLimit>) -> Accounts<U, S, H, T, C, I, L> {
-        let Self { users, sessions, hasher, tokens, clock, ids, .. } = self;
-        Accounts { users, sessions, hasher, tokens, clock, ids, lockout: Lockout { limiter, limit } }
+        let Self { users, sessions, hasher, tokens, clock, ids, password_policy, .. } = self;
+        Accounts { users, sessions, hasher, tokens, clock, ids, lockout: Lockout { limiter, limit }, password_policy }
     }
 }
 
@@ -95,6 +97,14 @@ where
     I: IdGenerator,
     L: RateLimiter,
 {
+    /// Applies `policy` wherever a password is set (registration, an admin
+    /// account, a change); without it, [`PasswordPolicy::STRICT`].
+    #[must_use]
+    pub fn with_password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.password_policy = policy;
+        self
+    }
+
     /// Creates an account with the given role, without a session: used by the
     /// operator's `create-admin` command, which runs with the server's own
     /// authority.
@@ -107,9 +117,11 @@ where
         self.users.create(&new_user, None, &[registered]).await.map_err(registration_failed)
     }
 
-    /// Checks the rule that needs the whole registration and hashes the password.
+    /// Checks the password policy, which needs the whole registration, and
+    /// hashes the password.
     async fn new_user(&self, registration: Registration, role: Role) -> Result<NewUser, RegisterError> {
-        if let Err(problem) = registration.password.check_identity(&registration.email, &registration.username) {
+        let policy = self.password_policy;
+        if let Err(problem) = policy.check(&registration.password, &registration.email, &registration.username) {
             let mut errors = ValidationErrors::new();
             errors.check::<(), _>("password", Err(problem));
             return Err(RegisterError::Validation(errors));
@@ -178,7 +190,7 @@ where
         Ok(IssuedTokens { access_token, refresh_token, expires_in: ttl })
     }
 
-    /// Checks the identity rule, hashes, and stores `new`, revoking every
+    /// Checks the password policy, hashes, and stores `new`, revoking every
     /// session of the user but the caller's.
     async fn store_password(
         &self,
@@ -186,7 +198,7 @@ where
         user: &User,
         new: &Password,
     ) -> Result<(), ChangePasswordError> {
-        if let Err(problem) = new.check_identity(&user.email, &user.username) {
+        if let Err(problem) = self.password_policy.check(new, &user.email, &user.username) {
             let mut errors = ValidationErrors::new();
             errors.check::<(), _>("newPassword", Err(problem));
             return Err(ChangePasswordError::Validation(errors));

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::accounts::model::User;
 use crate::accounts::ports::{PasswordHasher, UserRepository};
-use crate::accounts::values::{Email, Password, Principal};
+use crate::accounts::values::{Email, Password, PasswordPolicy, Principal};
 use crate::errors::{PortError, ValidationErrors};
 use crate::events::{EventData, NewEvent, UserRef};
 use crate::system::{Clock, IdGenerator};
@@ -25,6 +25,7 @@ pub struct AccountMail<U, T, K, H, C, I> {
     clock: C,
     ids: I,
     policy: MailPolicy,
+    password_policy: PasswordPolicy,
 }
 
 impl<U, T, K, H, C, I> AccountMail<U, T, K, H, C, I>
@@ -36,9 +37,17 @@ where
     C: Clock,
     I: IdGenerator,
 {
-    /// Builds the service from its ports.
+    /// Builds the service from its ports, with [`PasswordPolicy::STRICT`] for
+    /// reset passwords.
     pub fn new(users: U, tokens: T, keys: K, hasher: H, clock: C, ids: I, policy: MailPolicy) -> Self {
-        Self { users, tokens, keys, hasher, clock, ids, policy }
+        Self { users, tokens, keys, hasher, clock, ids, policy, password_policy: PasswordPolicy::default() }
+    }
+
+    /// Applies `policy` to the passwords set by a reset link.
+    #[must_use]
+    pub fn with_password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.password_policy = policy;
+        self
     }
 
     /// A new token of `purpose` for `user`'s current address, valid from `now`.
@@ -143,7 +152,7 @@ where
         let Some((record, user)) = self.usable(&token, TokenPurpose::ResetPassword, now).await? else {
             return Err(ResetPasswordError::InvalidToken);
         };
-        if let Err(problem) = new.check_identity(&user.email, &user.username) {
+        if let Err(problem) = self.password_policy.check(&new, &user.email, &user.username) {
             let mut errors = ValidationErrors::new();
             errors.check::<(), _>("newPassword", Err(problem));
             return Err(ResetPasswordError::Validation(errors));

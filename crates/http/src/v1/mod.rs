@@ -26,6 +26,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{Resource, web};
 
 use crate::error::ApiError;
+use crate::landing;
 use crate::openapi;
 use crate::services::Services;
 
@@ -120,4 +121,5 @@ route_table! {
     "/webhooks/{id}" { GET => webhooks::get<S>, PATCH => webhooks::update<S>, DELETE => webhooks::delete<S> }
     "/webhooks/{id}/deliveries" { GET => webhooks::deliveries<S> }
     "/openapi.json" { GET => openapi::serve }
+    "" { GET => landing::index }
 }

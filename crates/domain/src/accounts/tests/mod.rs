@@ -35,6 +35,7 @@ use crate::system::{MockClock, MockIdGenerator};
 mod admin;
 mod log_in;
 mod password;
+mod password_policy;
 mod profile;
 mod register;
 mod sessions;

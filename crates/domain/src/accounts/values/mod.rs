@@ -8,6 +8,7 @@
 mod access;
 mod credentials;
 mod identity;
+mod password_policy;
 mod profile;
 
 pub use access::{AccountStatus, Role, RoleError, UnknownStatus};
@@ -16,4 +17,5 @@ pub use credentials::{
     Principal, RefreshToken, RefreshTokenHash, SessionId,
 };
 pub use identity::{Email, EmailError, UserId, Username, UsernameError};
+pub use password_policy::PasswordPolicy;
 pub use profile::{Bio, DisplayName, ImageUrl, ImageUrlError};

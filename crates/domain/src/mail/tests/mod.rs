@@ -40,6 +40,7 @@ use crate::jobs::values::{JobId, JobKind};
 use crate::system::{MockClock, MockIdGenerator};
 
 mod jobs;
+mod password_policy;
 mod password_reset;
 mod subscriber;
 mod verification;
