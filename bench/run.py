@@ -275,7 +275,7 @@ def fingerprint(args: argparse.Namespace) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps(seed_plan(args), sort_keys=True).encode())
     digest.update(str(args.bcrypt_cost).encode())
-    sources = sorted((ROOT / "crates" / "postgres" / "src" / "seed").rglob("*.rs"))
+    sources = sorted((ROOT / "crates" / "seed" / "src").rglob("*.rs"))
     sources += sorted((ROOT / "migrations").rglob("*.sql"))
     for path in sources:
         digest.update(str(path.relative_to(ROOT)).encode())

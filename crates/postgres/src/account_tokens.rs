@@ -23,9 +23,9 @@ use folio_domain::mail::ports::{AccountTokenRecord, AccountTokenRepository, NewA
 use folio_domain::mail::values::{AccountTokenHash, AccountTokenId, TokenPurpose};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{account_tokens, sessions, users};
 
 /// [`AccountTokenRepository`] on PostgreSQL.

@@ -17,7 +17,7 @@ use folio_domain::content::values::{CommentBody, CommentId, PostId};
 use folio_domain::pagination::{Page, PageRequest};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
+use crate::pool::PgPool;
 
 diesel::define_sql_function! {
     /// The comments table's id sequence, advanced.

@@ -141,7 +141,7 @@ impl<O> From<diesel::result::Error> for TxError<O> {
 /// Joins an error and its sources into one line. tokio-postgres shows only the
 /// outermost layer ("error connecting to server") in `Display`, which is not
 /// enough to act on.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -20,8 +20,8 @@ use folio_domain::jobs::values::{JobId, JobKind, JobState};
 use folio_domain::pagination::{Page, PageRequest};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{jobs, outbox_events};
 
 /// [`JobStore`] on PostgreSQL.

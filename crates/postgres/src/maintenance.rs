@@ -11,8 +11,8 @@ use folio_domain::jobs::ports::{BoxFuture, JobHandler};
 use folio_domain::jobs::values::{JobKind, JobState};
 use folio_domain::webhooks::ports::WebhookRepository as _;
 
-use crate::connection::PgPool;
 use crate::error::{pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{jobs, outbox_events, refresh_tokens, sessions};
 use crate::webhooks::PgWebhookRepository;
 

@@ -7,8 +7,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use secrecy::SecretString;
 
-use crate::connection::{connect_for_setup, describe_target, parse_url};
 use crate::error::DatabaseError;
+use crate::pool::connect::{connect_for_setup, describe_target, parse_url};
 
 pub(crate) const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 

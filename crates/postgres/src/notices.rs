@@ -8,8 +8,8 @@ use folio_domain::content::values::{CommentBody, CommentId, PostId, Slug, Title}
 use folio_domain::mail::ports::{CommentNotice, CommentNotices};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{comments, posts, users};
 
 /// [`CommentNotices`] on PostgreSQL.

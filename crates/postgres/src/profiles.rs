@@ -16,9 +16,9 @@ use folio_domain::content::model::{Author, Following, Profile};
 use folio_domain::content::ports::ProfileRepository;
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{follows, users};
 use folio_domain::events::NewEvent;
 

@@ -15,8 +15,8 @@ use folio_domain::accounts::values::{AccountStatus, Role, UserId, Username};
 use folio_domain::accounts::values::{RefreshTokenHash, SessionId};
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{refresh_tokens, sessions, users};
 
 /// [`SessionStore`] on PostgreSQL.

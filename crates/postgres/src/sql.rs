@@ -168,3 +168,112 @@ pub(crate) fn rendered_once(
 pub(crate) fn next_piece<'a>(pieces: &mut impl Iterator<Item = &'a str>) -> QueryResult<&'a str> {
     pieces.next().ok_or_else(|| diesel::result::Error::QueryBuilderError("more binds than rendered text".into()))
 }
+
+/// A statement written by hand in a `.sql` file beside the code that binds
+/// it, with `{name}` slots where that code puts a bound value, the select list
+/// or the page size (see [`sql_file!`]).
+///
+/// The file's comments (from `--` to the end of the line; the files hold no
+/// string with `--` in it) are left out and its lines joined with one space,
+/// so PostgreSQL receives (and the statement cache keys) one line of text, as
+/// it would from a string in the code.
+#[derive(Debug)]
+pub(crate) struct SqlFile {
+    /// The text before the first slot, between slots, and after the last.
+    pieces: Vec<String>,
+    /// The slots' names, in order: `pieces.len() - 1` of them.
+    slots: Vec<String>,
+}
+
+impl SqlFile {
+    /// Parses the text of a `.sql` file.
+    ///
+    /// # Errors
+    /// A `{` without its `}`, or an empty slot name.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let joined = text
+            .lines()
+            .map(|line| line.split("--").next().unwrap_or_default().trim())
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (mut pieces, mut slots) = (Vec::new(), Vec::new());
+        let mut rest = joined.as_str();
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').ok_or_else(|| format!("a `{{` without its `}}` in {joined}"))? + open;
+            let slot = rest[open + 1..close].trim();
+            if slot.is_empty() {
+                return Err(format!("an empty slot in {joined}"));
+            }
+            pieces.push(rest[..open].to_owned());
+            slots.push(slot.to_owned());
+            rest = &rest[close + 1..];
+        }
+        pieces.push(rest.to_owned());
+        Ok(Self { pieces, slots })
+    }
+
+    /// Pushes the statement, calling `fill` for each slot in turn.
+    ///
+    /// # Errors
+    /// What `fill` returns (an unknown slot name is a bug its tests catch).
+    pub(crate) fn walk<'b>(
+        &self,
+        out: &mut AstPass<'_, 'b, Pg>,
+        mut fill: impl FnMut(&str, &mut AstPass<'_, 'b, Pg>) -> QueryResult<()>,
+    ) -> QueryResult<()> {
+        for (piece, slot) in self.pieces.iter().zip(&self.slots) {
+            out.push_sql(piece);
+            fill(slot, out)?;
+        }
+        if let Some(last) = self.pieces.last() {
+            out.push_sql(last);
+        }
+        Ok(())
+    }
+}
+
+/// The error of a slot that the statement's code does not fill.
+pub(crate) fn unknown_slot(slot: &str) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(format!("no value for the slot `{{{slot}}}`").into())
+}
+
+/// The statement kept in `cell`, parsed from `text` on first use.
+pub(crate) fn sql_file_once(
+    cell: &'static OnceLock<Result<SqlFile, String>>,
+    text: &'static str,
+) -> QueryResult<&'static SqlFile> {
+    cell.get_or_init(|| SqlFile::parse(text))
+        .as_ref()
+        .map_err(|error| diesel::result::Error::QueryBuilderError(error.clone().into()))
+}
+
+/// The [`SqlFile`] at `$path` (relative to the calling file), parsed once per
+/// process: `sql_file!("feed_page.sql")?`.
+macro_rules! sql_file {
+    ($path:literal) => {{
+        static FILE: ::std::sync::OnceLock<::std::result::Result<$crate::sql::SqlFile, ::std::string::String>> =
+            ::std::sync::OnceLock::new();
+        $crate::sql::sql_file_once(&FILE, include_str!($path))
+    }};
+}
+pub(crate) use sql_file;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sql_file_is_one_line_without_its_comments_cut_at_its_slots() {
+        let file = SqlFile::parse("-- why\nSELECT {columns}\n  FROM posts -- no\nLIMIT {limit}\n").expect("parsed");
+        assert_eq!(file.slots, ["columns", "limit"]);
+        assert_eq!(file.pieces, ["SELECT ", " FROM posts LIMIT ", ""]);
+    }
+
+    #[test]
+    fn a_sql_file_with_a_broken_slot_is_refused() {
+        for text in ["SELECT {columns", "SELECT {} FROM posts"] {
+            assert!(SqlFile::parse(text).is_err(), "{text}");
+        }
+    }
+}

@@ -25,11 +25,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::connection::{
-    ConnectionHook, PgPool, PoolSettings, build_pool, build_pool_with_hook, connect_for_setup, create_database,
-    database_exists, maintenance_config, parse_url, quote_identifier,
-};
 use crate::migrations::run_migrations;
+use crate::pool::connect::{connect_for_setup, parse_url};
+use crate::pool::database::{create_database, database_exists, maintenance_config, quote_identifier};
+use crate::pool::{ConnectionHook, PgPool, PoolSettings, build_pool, build_pool_with_hook};
 
 /// Where the tests' PostgreSQL server is, unless `FOLIO_TEST_DATABASE_URL` says.
 const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";

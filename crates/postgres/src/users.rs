@@ -22,9 +22,9 @@ use folio_domain::accounts::values::{PasswordHash, SessionId};
 use folio_domain::pagination::Page;
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{TxError, invalid_stored, pool_failed, query_failed};
 use crate::outbox::insert_events;
+use crate::pool::PgPool;
 use crate::schema::{sessions, users};
 use crate::sessions::insert_session;
 use folio_domain::events::NewEvent;

@@ -25,8 +25,8 @@ use folio_domain::webhooks::values::{
 };
 use uuid::Uuid;
 
-use crate::connection::PgPool;
 use crate::error::{invalid_stored, pool_failed, query_failed};
+use crate::pool::PgPool;
 use crate::schema::{webhook_deliveries, webhook_endpoints};
 
 /// [`WebhookRepository`] on PostgreSQL.

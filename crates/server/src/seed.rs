@@ -1,4 +1,4 @@
-//! `folio seed`: the command line around `folio_postgres::seed`.
+//! `folio seed`: the command line around `folio_seed`.
 //!
 //! Every seeded account gets the same password, [`DEMO_PASSWORD`], hashed once
 //! at the configured bcrypt cost: anyone can sign in as any seeded user (for
@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use folio_auth::BcryptHasher;
 use folio_domain::accounts::ports::PasswordHasher as _;
 use folio_domain::accounts::values::Password;
-use folio_postgres::seed::{Existing, SeedPlan, SeedProgress};
+use folio_seed::{Existing, SeedPlan, SeedProgress};
 
 use crate::database::prepare_database;
 use crate::settings::Settings;
@@ -85,8 +85,7 @@ pub async fn run(settings: &Settings, args: &SeedArgs) -> anyhow::Result<()> {
         };
     };
     let existing = if args.reset { Existing::Reset } else { Existing::Refuse };
-    let summary =
-        folio_postgres::seed::seed(&settings.database.url, &plan, hash.as_str(), existing, &mut report).await?;
+    let summary = folio_seed::seed(&settings.database.url, &plan, hash.as_str(), existing, &mut report).await?;
 
     let mut out = std::io::stdout();
     writeln!(

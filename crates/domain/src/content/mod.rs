@@ -82,6 +82,13 @@ pub struct PostListing {
     pub page: PageRequest,
 }
 
+impl PostListing {
+    /// The status listed: published, unless drafts were asked for.
+    pub fn status(&self) -> PostStatus {
+        self.status.unwrap_or(PostStatus::Published)
+    }
+}
+
 /// What readers and writers do with content.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait ContentService: Send + Sync + 'static {

@@ -6,11 +6,12 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
-use super::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
+use super::values::{CommentBody, CommentId, PostId, Slug};
+use super::{PostDraft, PostListing, PostUpdate};
 use crate::accounts::values::{UserId, Username};
 use crate::errors::PortError;
 use crate::events::NewEvent;
-use crate::pagination::{Page, PageRequest, SearchTerm};
+use crate::pagination::{Page, PageRequest};
 
 /// Reads profiles and stores who follows whom.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -46,42 +47,20 @@ pub trait ProfileRepository: Send + Sync + 'static {
     fn unfollow(&self, follower: UserId, followee: UserId) -> impl Future<Output = Result<(), PortError>> + Send;
 }
 
-/// A post to be stored, with its tags, in one write.
+/// A post to be stored, with its tags, in one write: the author's draft and
+/// what the service adds to it.
 #[derive(Debug, Clone)]
 pub struct NewPost {
     /// Generated id.
     pub id: PostId,
     /// The slug to claim.
     pub slug: Slug,
-    /// Title.
-    pub title: Title,
-    /// Summary.
-    pub description: Description,
-    /// Markdown body.
-    pub body: Body,
-    /// Tags in order.
-    pub tags: TagList,
-    /// Draft or published.
-    pub status: PostStatus,
     /// The author.
     pub author_id: UserId,
     /// Creation time (also the publication time when created published).
     pub created_at: DateTime<Utc>,
-}
-
-/// A partial update of a post; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PostChanges {
-    /// New title.
-    pub title: Option<Title>,
-    /// New slug (when the title changed enough to need one).
-    pub slug: Option<Slug>,
-    /// New summary.
-    pub description: Option<Description>,
-    /// New body.
-    pub body: Option<Body>,
-    /// New tags, replacing the old ones (an empty list removes them all).
-    pub tags: Option<TagList>,
+    /// What the author wrote.
+    pub draft: PostDraft,
 }
 
 /// Failure of a post write.
@@ -96,34 +75,6 @@ pub enum PostWriteError {
     /// Infrastructure failure.
     #[error(transparent)]
     Port(#[from] PortError),
-}
-
-/// Whose posts to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthorFilter {
-    /// The author with this username.
-    Username(Username),
-    /// The author with this id (the reader's own posts).
-    Id(UserId),
-}
-
-/// Which posts to list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostQuery {
-    /// Only posts carrying this tag.
-    pub tag: Option<Tag>,
-    /// Only posts by this author.
-    pub author: Option<AuthorFilter>,
-    /// Only posts favourited by this user.
-    pub favorited_by: Option<Username>,
-    /// Full-text search over title, description and body; best matches first.
-    pub search: Option<SearchTerm>,
-    /// Which status. Drafts are only ever listed with [`AuthorFilter::Id`] of the reader.
-    pub status: PostStatus,
-    /// Who is reading (for `favorited` and `following`).
-    pub reader: Option<UserId>,
-    /// The page.
-    pub page: PageRequest,
 }
 
 /// Stores and finds posts, their tags and favourites.
@@ -152,8 +103,9 @@ pub trait PostRepository: Send + Sync + 'static {
         reader: Option<UserId>,
     ) -> impl Future<Output = Result<Option<Post>, PortError>> + Send;
 
-    /// Applies a partial update (tags replaced atomically), bumps `updated_at`
-    /// and stores `events`, in one transaction.
+    /// Applies a partial update (tags replaced atomically) and, when
+    /// `new_slug` is given, moves the post to it; bumps `updated_at` and stores
+    /// `events`, in one transaction.
     ///
     /// # Errors
     /// [`PostWriteError::SlugTaken`] when a new slug is taken, storing nothing;
@@ -161,7 +113,8 @@ pub trait PostRepository: Send + Sync + 'static {
     fn update(
         &self,
         id: PostId,
-        changes: &PostChanges,
+        update: &PostUpdate,
+        new_slug: Option<Slug>,
         now: DateTime<Utc>,
         events: &[NewEvent],
     ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
@@ -191,11 +144,18 @@ pub trait PostRepository: Send + Sync + 'static {
         events: &[NewEvent],
     ) -> impl Future<Output = Result<(), PostWriteError>> + Send;
 
-    /// Lists posts matching `query`, with the total.
+    /// Lists the posts `listing` asks for, as `reader` sees them, with the
+    /// total: posts of [`PostListing::status`]; [`super::AuthorSelector::Me`] is
+    /// `reader`'s own posts (the service asks for it, and for drafts, only
+    /// with a reader; without one it matches nothing).
     ///
     /// # Errors
     /// [`PortError`] on infrastructure failure.
-    fn list(&self, query: &PostQuery) -> impl Future<Output = Result<Page<PostSummary>, PortError>> + Send;
+    fn list(
+        &self,
+        listing: &PostListing,
+        reader: Option<UserId>,
+    ) -> impl Future<Output = Result<Page<PostSummary>, PortError>> + Send;
 
     /// Published posts by the authors `reader` follows, newest first.
     ///

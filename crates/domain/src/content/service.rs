@@ -1,10 +1,7 @@
 //! [`Content`]: the content use cases over the ports.
 
 use super::model::{Comment, Post, PostSummary, Profile, TagUsage};
-use super::ports::{
-    AuthorFilter, CommentRepository, NewComment, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError,
-    ProfileRepository,
-};
+use super::ports::{CommentRepository, NewComment, NewPost, PostRepository, PostWriteError, ProfileRepository};
 use super::values::{CommentBody, CommentId, PostStatus, Slug, Title};
 use super::{
     AuthorSelector, ContentService, ListPostsError, PostDraft, PostError, PostListing, PostUpdate, ProfileError,
@@ -160,22 +157,18 @@ where
         let mut post = NewPost {
             id: super::values::PostId::new(self.ids.new_id()),
             slug: base.clone(),
-            title: draft.title,
-            description: draft.description,
-            body: draft.body,
-            tags: draft.tags,
-            status: draft.status,
             author_id: author.user_id,
             created_at: self.clock.now(),
+            draft,
         };
         for attempt in 0..SLUG_ATTEMPTS {
             post.slug = self.candidate(&base, attempt);
-            let events: Vec<NewEvent> = match post.status {
+            let events: Vec<NewEvent> = match post.draft.status {
                 PostStatus::Published => vec![self.event(EventData::PostPublished {
                     post: PostRef {
                         id: post.id.as_uuid(),
                         slug: post.slug.as_str().to_owned(),
-                        title: post.title.as_str().to_owned(),
+                        title: post.draft.title.as_str().to_owned(),
                         author: user_ref(author.user_id, &author.username),
                     },
                 })],
@@ -213,13 +206,6 @@ where
         let old_base = Slug::from_title(&post.summary.title);
         let new_base =
             update.title.as_ref().map(Slug::from_title).filter(|base| *base != old_base && *base != post.summary.slug);
-        let mut changes = PostChanges {
-            title: update.title,
-            slug: None,
-            description: update.description,
-            body: update.body,
-            tags: update.tags,
-        };
         let now = self.clock.now();
         // Drafts are nobody else's business: only published posts announce edits.
         let updated = |slug: &Slug, title: &Title| match post.summary.status {
@@ -228,20 +214,19 @@ where
             }
             PostStatus::Draft => Vec::new(),
         };
-        let new_title = changes.title.clone().unwrap_or_else(|| post.summary.title.clone());
+        let new_title = update.title.clone().unwrap_or_else(|| post.summary.title.clone());
         let Some(base) = new_base else {
             let events = updated(&slug, &new_title);
             self.posts
-                .update(post.summary.id, &changes, now, &events)
+                .update(post.summary.id, &update, None, now, &events)
                 .await
                 .map_err(|e| unexpected(e, "updating a post"))?;
             return self.reread(&editor, &slug).await;
         };
         for attempt in 0..SLUG_ATTEMPTS {
             let candidate = self.candidate(&base, attempt);
-            changes.slug = Some(candidate.clone());
             let events = updated(&candidate, &new_title);
-            match self.posts.update(post.summary.id, &changes, now, &events).await {
+            match self.posts.update(post.summary.id, &update, Some(candidate.clone()), now, &events).await {
                 Ok(()) => return self.reread(&editor, &candidate).await,
                 Err(PostWriteError::SlugTaken) => {}
                 Err(error) => return Err(unexpected(error, "updating a post")),
@@ -284,26 +269,18 @@ where
     async fn list_posts(
         &self,
         reader: Option<Principal>,
-        listing: PostListing,
+        mut listing: PostListing,
     ) -> Result<Page<PostSummary>, ListPostsError> {
-        let status = listing.status.unwrap_or(PostStatus::Published);
-        let me = || reader.as_ref().map(|r| AuthorFilter::Id(r.user_id)).ok_or(ListPostsError::SignInRequired);
-        let author = match (listing.author, status) {
-            (Some(AuthorSelector::Me), _) | (None, PostStatus::Draft) => Some(me()?),
+        match (&listing.author, listing.status()) {
+            (Some(AuthorSelector::Me), _) | (None, PostStatus::Draft) if reader.is_none() => {
+                return Err(ListPostsError::SignInRequired);
+            }
+            // A reader's drafts are their own: drafts without an author are theirs.
+            (None, PostStatus::Draft) => listing.author = Some(AuthorSelector::Me),
             (Some(AuthorSelector::Username(_)), PostStatus::Draft) => return Err(ListPostsError::DraftsOfOthers),
-            (Some(AuthorSelector::Username(username)), PostStatus::Published) => Some(AuthorFilter::Username(username)),
-            (None, PostStatus::Published) => None,
-        };
-        let query = PostQuery {
-            tag: listing.tag,
-            author,
-            favorited_by: listing.favorited_by,
-            search: listing.search,
-            status,
-            reader: reader_id(reader.as_ref()),
-            page: listing.page,
-        };
-        Ok(self.posts.list(&query).await?)
+            _ => {}
+        }
+        Ok(self.posts.list(&listing, reader_id(reader.as_ref())).await?)
     }
 
     async fn feed(&self, reader: Principal, page: PageRequest) -> Result<Page<PostSummary>, ListPostsError> {

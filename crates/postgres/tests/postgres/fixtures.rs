@@ -4,8 +4,10 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use folio_domain::accounts::ports::{NewRefreshToken, NewSession, NewUser, SessionStore, UserRepository};
 use folio_domain::accounts::values::{Email, Role, UserId, Username};
 use folio_domain::accounts::values::{PasswordHash, RefreshTokenHash, SessionId};
+use folio_domain::content::PostDraft;
+use folio_domain::content::PostListing;
 use folio_domain::content::model::PostSummary;
-use folio_domain::content::ports::{NewPost, PostQuery, PostRepository};
+use folio_domain::content::ports::{NewPost, PostRepository};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, TagList, Title};
 use folio_domain::pagination::{Page, PageRequest};
 use folio_postgres::testing::TestDatabase;
@@ -88,13 +90,15 @@ pub(crate) fn new_post(author: UserId, title: &str, status: PostStatus, at: Date
     NewPost {
         id: PostId::new(Uuid::now_v7()),
         slug: Slug::from_title(&title),
-        description: Description::parse(&format!("About {}", title.as_str())).expect("a valid description"),
-        body: Body::parse(&format!("The body of {}.", title.as_str())).expect("a valid body"),
-        title,
-        tags: TagList::default(),
-        status,
         author_id: author,
         created_at: at,
+        draft: PostDraft {
+            description: Description::parse(&format!("About {}", title.as_str())).expect("a valid description"),
+            body: Body::parse(&format!("The body of {}.", title.as_str())).expect("a valid body"),
+            title,
+            tags: TagList::default(),
+            status,
+        },
     }
 }
 
@@ -110,17 +114,9 @@ pub(crate) fn page(page: u32, limit: u32) -> PageRequest {
     PageRequest::new(Some(page), Some(limit)).expect("a valid page")
 }
 
-/// A query for published posts, first page of 20, with no filter.
-pub(crate) fn published(reader: Option<UserId>) -> PostQuery {
-    PostQuery {
-        tag: None,
-        author: None,
-        favorited_by: None,
-        search: None,
-        status: PostStatus::Published,
-        reader,
-        page: page(1, 20),
-    }
+/// A listing of published posts, first page of 20, with no filter.
+pub(crate) fn published() -> PostListing {
+    PostListing { status: Some(PostStatus::Published), page: page(1, 20), ..PostListing::default() }
 }
 
 /// The slugs of a page, in order.

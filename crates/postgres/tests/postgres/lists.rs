@@ -6,8 +6,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use folio_domain::accounts::values::UserId;
 use folio_domain::content::model::TagUsage;
-use folio_domain::content::ports::{AuthorFilter, PostChanges, PostQuery, PostRepository, ProfileRepository};
+use folio_domain::content::ports::{PostRepository, ProfileRepository};
 use folio_domain::content::values::{PostId, PostStatus, Tag};
+use folio_domain::content::{AuthorSelector, PostListing, PostUpdate};
 use folio_domain::pagination::PageRequest;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgProfileRepository};
@@ -28,8 +29,8 @@ fn in_list_order(mut posts: Vec<Expected>) -> Vec<String> {
     posts.into_iter().map(|post| post.slug).collect()
 }
 
-async fn listed(posts: &PgPostRepository, query: &PostQuery) -> (Vec<String>, u64) {
-    let page = posts.list(query).await.expect("listed");
+async fn listed(posts: &PgPostRepository, listing: &PostListing, reader: Option<UserId>) -> (Vec<String>, u64) {
+    let page = posts.list(listing, reader).await.expect("listed");
     (page.items.iter().map(|post| post.slug.as_str().to_owned()).collect(), page.total)
 }
 
@@ -70,8 +71,8 @@ async fn assert_every_page(posts: &PgPostRepository, all: &[String], reader: Use
     for &limit in limits {
         for number in 1..=(all.len() as u32 / limit + 2) {
             for who in [None, Some(reader)] {
-                let query = PostQuery { page: page(number, limit), ..published(who) };
-                let (slugs, counted) = listed(posts, &query).await;
+                let query = PostListing { page: page(number, limit), ..published() };
+                let (slugs, counted) = listed(posts, &query, who).await;
                 let from = ((number - 1) * limit) as usize;
                 let want: Vec<String> = all.iter().skip(from).take(limit as usize).cloned().collect();
                 assert_eq!(slugs, want, "page {number} of {limit}, reader {who:?}");
@@ -104,17 +105,17 @@ async fn every_page_of_the_public_list_is_the_slice_an_offset_over_all_published
     // The RealWorld surface pages by raw offsets, which need not fall on a page boundary.
     for offset in [0, 1, 4, 5, 6, 12, 16, 17, 40] {
         let query =
-            PostQuery { page: PageRequest::from_offset(Some(offset), Some(4)).expect("valid"), ..published(None) };
+            PostListing { page: PageRequest::from_offset(Some(offset), Some(4)).expect("valid"), ..published() };
         let want: Vec<String> = all.iter().skip(offset as usize).take(4).cloned().collect();
-        assert_eq!(listed(&posts, &query).await.0, want, "offset {offset}");
+        assert_eq!(listed(&posts, &query, None).await.0, want, "offset {offset}");
     }
 }
 
 /// The public list's total, the `rust` list's total, and the tag list.
 async fn totals(posts: &PgPostRepository) -> (u64, u64, Vec<TagUsage>) {
-    let everything = posts.list(&published(None)).await.expect("listed").total;
+    let everything = posts.list(&published(), None).await.expect("listed").total;
     let rust = Tag::parse("rust").expect("valid");
-    let tagged = posts.list(&PostQuery { tag: Some(rust), ..published(None) }).await.expect("listed").total;
+    let tagged = posts.list(&PostListing { tag: Some(rust), ..published() }, None).await.expect("listed").total;
     (everything, tagged, posts.tags_in_use().await.expect("tags"))
 }
 
@@ -128,10 +129,10 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
     assert_eq!(totals(&posts).await, (0, 0, vec![]), "nothing yet");
 
     let mut first = new_post(alice, "First", PostStatus::Published, now());
-    first.tags = tags(&["rust", "web"]);
+    first.draft.tags = tags(&["rust", "web"]);
     posts.create(&first, &[]).await.expect("created");
     let mut draft = new_post(alice, "Draft", PostStatus::Draft, now());
-    draft.tags = tags(&["rust", "zig"]);
+    draft.draft.tags = tags(&["rust", "zig"]);
     posts.create(&draft, &[]).await.expect("created");
     assert_eq!(totals(&posts).await, (1, 1, vec![usage("rust", 1), usage("web", 1)]), "a draft counts nowhere");
 
@@ -142,8 +143,8 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
         "publishing counts the post and its tags"
     );
 
-    let changes = PostChanges { tags: Some(tags(&["zig", "go"])), ..PostChanges::default() };
-    posts.update(first.id, &changes, now(), &[]).await.expect("updated");
+    let changes = PostUpdate { tags: Some(tags(&["zig", "go"])), ..PostUpdate::default() };
+    posts.update(first.id, &changes, None, now(), &[]).await.expect("updated");
     assert_eq!(
         totals(&posts).await,
         (2, 1, vec![usage("zig", 2), usage("go", 1), usage("rust", 1)]),
@@ -153,7 +154,7 @@ async fn the_public_total_the_tag_totals_and_the_tag_list_follow_every_kind_of_w
     posts.favorite(alice, first.id, now()).await.expect("favourited");
     posts.delete(first.id, now(), &[]).await.expect("deleted");
     assert_eq!(totals(&posts).await, (1, 1, vec![usage("rust", 1), usage("zig", 1)]), "deleting uncounts");
-    let (slugs, _) = listed(&posts, &published(None)).await;
+    let (slugs, _) = listed(&posts, &published(), None).await;
     assert_eq!(slugs, ["draft"], "the list agrees with its total");
 }
 
@@ -234,7 +235,7 @@ async fn concurrent_writes_on_different_days_keep_the_counts_of_older_posts_exac
     }
 
     assert_eq!(db.number(DAYS_OFF_BY_COUNTING).await, 0);
-    let listed = posts.list(&PostQuery { page: page(1, 100), ..published(None) }).await.expect("listed");
+    let listed = posts.list(&PostListing { page: page(1, 100), ..published() }, None).await.expect("listed");
     assert_eq!((listed.items.len(), listed.total), (16, 16));
 }
 
@@ -250,7 +251,7 @@ async fn concurrent_publications_on_one_day_and_tag_are_all_counted() {
         let posts = posts.clone();
         tasks.spawn(async move {
             let mut post = new_post(alice, &format!("Race {number}"), PostStatus::Draft, at);
-            post.tags = tags(if number % 2 == 0 { &["rust", "web"] } else { &["web", "rust"] });
+            post.draft.tags = tags(if number % 2 == 0 { &["rust", "web"] } else { &["web", "rust"] });
             posts.create(&post, &[]).await.expect("created");
             posts.publish(post.id, at, &[]).await.expect("published");
         });
@@ -259,7 +260,7 @@ async fn concurrent_publications_on_one_day_and_tag_are_all_counted() {
         done.expect("the task ran to completion");
     }
 
-    let listed = posts.list(&PostQuery { page: page(1, 100), ..published(None) }).await.expect("listed");
+    let listed = posts.list(&PostListing { page: page(1, 100), ..published() }, None).await.expect("listed");
     assert_eq!((listed.items.len(), listed.total), (24, 24));
     let used = posts.tags_in_use().await.expect("tags");
     assert_eq!(used.iter().map(|u| u.posts_count).collect::<Vec<_>>(), [24, 24]);
@@ -267,17 +268,14 @@ async fn concurrent_publications_on_one_day_and_tag_are_all_counted() {
 
 /// The feed as counting and skipping would give it: the reader's followed
 /// authors' live published posts, newest first.
-async fn expected_feed(posts: &PgPostRepository, followed: &[UserId], reader: UserId) -> Vec<String> {
+async fn expected_feed(posts: &PgPostRepository, followed: &[UserId]) -> Vec<String> {
     let mut all = Vec::new();
     for author in followed {
         let mut number = 1;
         loop {
-            let query = PostQuery {
-                author: Some(AuthorFilter::Id(*author)),
-                page: page(number, 100),
-                ..published(Some(reader))
-            };
-            let listed = posts.list(&query).await.expect("listed");
+            // Each author's own list: `author=me` as the author.
+            let query = PostListing { author: Some(AuthorSelector::Me), page: page(number, 100), ..published() };
+            let listed = posts.list(&query, Some(*author)).await.expect("listed");
             if listed.items.is_empty() {
                 break;
             }
@@ -308,7 +306,7 @@ async fn every_page_of_the_feed_is_the_slice_an_offset_over_the_followed_authors
     profiles.follow(reader, alice, now(), &[]).await.expect("followed");
     profiles.follow(reader, carol, now(), &[]).await.expect("followed");
 
-    let all = expected_feed(&posts, &[alice, carol], reader).await;
+    let all = expected_feed(&posts, &[alice, carol]).await;
     assert_eq!(all.len(), 30, "15 live posts by each followed author");
     for limit in [1, 3, 7, 100] {
         for number in 1..=(all.len() as u32 / limit + 2) {
@@ -330,9 +328,10 @@ async fn every_page_of_the_feed_is_the_slice_an_offset_over_the_followed_authors
 /// The totals of the reader's feed and of alice's list (by name and by id).
 async fn author_totals(posts: &PgPostRepository, reader: UserId, alice: UserId) -> (u64, u64, u64) {
     let feed = posts.feed(reader, page(1, 5)).await.expect("feed").total;
-    let by_name = PostQuery { author: Some(AuthorFilter::Username(username("alice"))), ..published(None) };
-    let by_id = PostQuery { author: Some(AuthorFilter::Id(alice)), ..published(None) };
-    (feed, posts.list(&by_name).await.expect("listed").total, posts.list(&by_id).await.expect("listed").total)
+    let by_name = PostListing { author: Some(AuthorSelector::Username(username("alice"))), ..published() };
+    let by_id = PostListing { author: Some(AuthorSelector::Me), ..published() };
+    let by_name = posts.list(&by_name, None).await.expect("listed").total;
+    (feed, by_name, posts.list(&by_id, Some(alice)).await.expect("listed").total)
 }
 
 #[tokio::test]
@@ -359,8 +358,8 @@ async fn the_feed_total_and_an_authors_total_follow_every_kind_of_write() {
     assert_eq!(author_totals(&posts, reader, alice).await, (3, 2, 2), "publishing counts");
 
     posts.favorite(reader, first.id, now()).await.expect("favourited");
-    let changes = PostChanges { tags: Some(tags(&["zig"])), ..PostChanges::default() };
-    posts.update(first.id, &changes, now(), &[]).await.expect("updated");
+    let changes = PostUpdate { tags: Some(tags(&["zig"])), ..PostUpdate::default() };
+    posts.update(first.id, &changes, None, now(), &[]).await.expect("updated");
     assert_eq!(author_totals(&posts, reader, alice).await, (3, 2, 2), "other changes count nothing");
 
     posts.delete(first.id, now(), &[]).await.expect("deleted");
@@ -368,6 +367,6 @@ async fn the_feed_total_and_an_authors_total_follow_every_kind_of_write() {
 
     profiles.unfollow(reader, bob).await.expect("unfollowed");
     assert_eq!(author_totals(&posts, reader, alice).await, (1, 1, 1), "unfollowing leaves the feed");
-    let unknown = PostQuery { author: Some(AuthorFilter::Username(username("nobody"))), ..published(None) };
-    assert_eq!(posts.list(&unknown).await.expect("listed").total, 0, "an unknown author has none");
+    let unknown = PostListing { author: Some(AuthorSelector::Username(username("nobody"))), ..published() };
+    assert_eq!(posts.list(&unknown, None).await.expect("listed").total, 0, "an unknown author has none");
 }

@@ -10,7 +10,6 @@ mod migrations;
 mod pool;
 mod posts;
 mod profiles;
-mod seed;
 mod sessions;
 mod statement_count;
 mod users;

@@ -10,9 +10,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use folio_domain::accounts::ports::UserRepository;
 use folio_domain::content::ports::PostRepository;
 use folio_domain::content::values::Slug;
-use folio_postgres::seed::{Existing, SeedPlan, seed};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgUserRepository, run_migrations};
+use folio_seed::{Existing, SeedPlan, seed};
 use secrecy::ExposeSecret;
 
 use crate::fixtures::{new_user, published};
@@ -137,7 +137,7 @@ async fn reads_find_a_post_by_slug_and_authors_by_id_through_the_hash_indexes() 
     let posts = PgPostRepository::new(pool);
     let mut connection = AsyncPgConnection::establish(db.url().expose_secret()).await.expect("connected");
 
-    let first = posts.list(&published(None)).await.expect("listed");
+    let first = posts.list(&published(), None).await.expect("listed");
     let slug = <[_]>::first(&first.items).expect("published posts were seeded").slug.as_str().to_owned();
     let page = log.take().into_iter().find(|sql| sql.contains("JOIN users")).expect("the page's statement");
     let page_plan = plan_of(&mut connection, &format!("EXPLAIN {page}")).await;
@@ -153,4 +153,44 @@ async fn reads_find_a_post_by_slug_and_authors_by_id_through_the_hash_indexes() 
     let read_plan = plan_of(&mut connection, &format!("EXPLAIN EXECUTE read_post('{slug}')")).await;
     assert!(read_plan.contains("posts_slug_hash_idx"), "the post, by slug:\n{read_plan}");
     assert!(read_plan.contains("users_id_hash_idx"), "its author, by id:\n{read_plan}");
+}
+
+/// The names of the functions and triggers that `up.sql` creates or redefines.
+fn functions_and_triggers(up_sql: &str) -> Vec<String> {
+    let starts = ["CREATE FUNCTION ", "CREATE OR REPLACE FUNCTION ", "CREATE TRIGGER "];
+    up_sql
+        .lines()
+        .filter_map(|line| starts.iter().find_map(|start| line.trim_start().strip_prefix(start)))
+        .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
+        .collect()
+}
+
+#[test]
+fn the_readme_names_every_function_and_trigger_with_the_migration_of_its_current_definition() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    let mut migrations: Vec<_> = std::fs::read_dir(&root)
+        .expect("the migrations folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    migrations.sort();
+    // Later migrations redefine earlier ones: the last definition wins.
+    let mut current = std::collections::BTreeMap::new();
+    for migration in &migrations {
+        let up = std::fs::read_to_string(migration.join("up.sql")).expect("an up.sql");
+        let name = migration.file_name().and_then(|name| name.to_str()).expect("a UTF-8 name").to_owned();
+        for object in functions_and_triggers(&up) {
+            current.insert(object, name.clone());
+        }
+    }
+    assert!(current.len() > 10, "the migrations define the counters' functions and triggers: {current:?}");
+
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("migrations/README.md");
+    for (object, migration) in &current {
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{object}(")) || line.starts_with(&format!("| `{object}` ")))
+            .unwrap_or_else(|| panic!("migrations/README.md has no row for `{object}`"));
+        assert!(row.contains(&format!("`{migration}`")), "`{object}` is currently defined in {migration}: {row}");
+    }
 }

@@ -8,10 +8,9 @@ use diesel_async::RunQueryDsl;
 use folio_domain::accounts::ports::UserRepository;
 use folio_domain::accounts::values::{DisplayName, UserId};
 use folio_domain::content::model::{Favorited, Following, Post, PostSummary, TagUsage};
-use folio_domain::content::ports::{
-    AuthorFilter, NewPost, PostChanges, PostQuery, PostRepository, PostWriteError, ProfileRepository,
-};
+use folio_domain::content::ports::{NewPost, PostRepository, PostWriteError, ProfileRepository};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, Tag, Title};
+use folio_domain::content::{AuthorSelector, PostListing, PostUpdate};
 use folio_domain::pagination::SearchTerm;
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgProfileRepository, PgUserRepository};
@@ -27,8 +26,8 @@ async fn find(posts: &PgPostRepository, raw: &str, reader: Option<UserId>) -> Op
     posts.find_by_slug(&slug(raw), reader).await.expect("read")
 }
 
-async fn list(posts: &PgPostRepository, query: &PostQuery) -> Vec<String> {
-    let page = posts.list(query).await.expect("listed");
+async fn list(posts: &PgPostRepository, listing: &PostListing, reader: Option<UserId>) -> Vec<String> {
+    let page = posts.list(listing, reader).await.expect("listed");
     slugs(&page).into_iter().map(str::to_owned).collect()
 }
 
@@ -48,8 +47,8 @@ async fn create_then_find_by_slug_returns_the_whole_post_with_its_author_and_tag
     alice.display_name = Some(DisplayName::parse("Alice A.").expect("valid"));
     PgUserRepository::new(db.pool()).create(&alice, None, &[]).await.expect("created");
     let mut post = new_post(alice.id, "Hello, World", PostStatus::Published, now());
-    post.tags = tags(&["zebra", "rust", "apple"]);
-    post.body = Body::parse("  # Hello\n\nStored *as given*.  ").expect("valid");
+    post.draft.tags = tags(&["zebra", "rust", "apple"]);
+    post.draft.body = Body::parse("  # Hello\n\nStored *as given*.  ").expect("valid");
 
     posts.create(&post, &[]).await.expect("created");
     let found = find(&posts, "hello-world", None).await.expect("found");
@@ -58,8 +57,8 @@ async fn create_then_find_by_slug_returns_the_whole_post_with_its_author_and_tag
         summary: PostSummary {
             id: post.id,
             slug: slug("hello-world"),
-            title: post.title.clone(),
-            description: post.description.clone(),
+            title: post.draft.title.clone(),
+            description: post.draft.description.clone(),
             tags: tags(&["zebra", "rust", "apple"]),
             status: PostStatus::Published,
             author: folio_domain::content::model::Author {
@@ -76,7 +75,7 @@ async fn create_then_find_by_slug_returns_the_whole_post_with_its_author_and_tag
             updated_at: post.created_at,
             published_at: Some(post.created_at),
         },
-        body: post.body.clone(),
+        body: post.draft.body.clone(),
     };
     assert_eq!(found, expected);
 }
@@ -134,7 +133,7 @@ async fn create_with_a_taken_slug_returns_slug_taken_and_stores_nothing() {
 
     assert!(matches!(result, Err(PostWriteError::SlugTaken)), "{result:?}");
     assert_eq!(find(&posts, "same-title", None).await.expect("found").summary.id, first.id);
-    assert_eq!(posts.list(&published(None)).await.expect("listed").total, 1, "nothing else was stored");
+    assert_eq!(posts.list(&published(), None).await.expect("listed").total, 1, "nothing else was stored");
     // The domain retries with a suffix, which is a different slug.
     let retried = NewPost { id: PostId::new(Uuid::now_v7()), slug: slug("same-title-3f9a2c"), ..second };
     posts.create(&retried, &[]).await.expect("a suffixed slug is free");
@@ -150,8 +149,7 @@ async fn a_deleted_posts_slug_stays_reserved_for_new_posts_and_renames() {
     posts.delete(gone.id, now(), &[]).await.expect("deleted");
 
     let created = posts.create(&new_post(alice, "Gone", PostStatus::Draft, now()), &[]).await;
-    let renamed =
-        posts.update(other.id, &PostChanges { slug: Some(slug("gone")), ..PostChanges::default() }, now(), &[]).await;
+    let renamed = posts.update(other.id, &PostUpdate::default(), Some(slug("gone")), now(), &[]).await;
 
     assert!(matches!(created, Err(PostWriteError::SlugTaken)), "{created:?}");
     assert!(matches!(renamed, Err(PostWriteError::SlugTaken)), "{renamed:?}");
@@ -164,33 +162,32 @@ async fn update_changes_only_the_given_fields_replaces_the_tags_and_bumps_update
     let posts = PgPostRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let mut post = new_post(alice, "Original", PostStatus::Published, now());
-    post.tags = tags(&["a", "b", "c"]);
+    post.draft.tags = tags(&["a", "b", "c"]);
     posts.create(&post, &[]).await.expect("created");
     let later = post.created_at + TimeDelta::minutes(5);
 
-    let changes = PostChanges {
+    let changes = PostUpdate {
         body: Some(Body::parse("A new body.").expect("valid")),
         tags: Some(tags(&["c", "new", "a"])),
-        ..PostChanges::default()
+        ..PostUpdate::default()
     };
-    posts.update(post.id, &changes, later, &[]).await.expect("updated");
+    posts.update(post.id, &changes, None, later, &[]).await.expect("updated");
 
     let Post { summary, body } = find(&posts, "original", None).await.expect("the slug is kept");
-    assert_eq!(summary.title, post.title, "title untouched");
-    assert_eq!(summary.description, post.description, "description untouched");
+    assert_eq!(summary.title, post.draft.title, "title untouched");
+    assert_eq!(summary.description, post.draft.description, "description untouched");
     assert_eq!(body.as_str(), "A new body.");
     assert_eq!(summary.tags, tags(&["c", "new", "a"]), "tags replaced, in the new order");
     assert_eq!((summary.created_at, summary.updated_at), (post.created_at, later));
     assert_eq!(summary.published_at, Some(post.created_at), "still first published at creation");
 
-    let retitled = PostChanges {
+    let retitled = PostUpdate {
         title: Some(Title::parse("Renamed").expect("valid")),
-        slug: Some(slug("renamed")),
         description: Some(Description::parse("New summary").expect("valid")),
         tags: Some(tags(&[])),
-        ..PostChanges::default()
+        ..PostUpdate::default()
     };
-    posts.update(post.id, &retitled, later, &[]).await.expect("updated");
+    posts.update(post.id, &retitled, Some(slug("renamed")), later, &[]).await.expect("updated");
 
     assert_eq!(find(&posts, "original", None).await, None, "the old slug no longer finds it");
     let renamed = find(&posts, "renamed", None).await.expect("found by the new slug").summary;
@@ -206,12 +203,8 @@ async fn update_to_a_taken_slug_returns_slug_taken_and_changes_nothing() {
     let first = publish_post(&posts, alice, "First", now()).await;
     publish_post(&posts, alice, "Second", now()).await;
 
-    let changes = PostChanges {
-        title: Some(Title::parse("Second").expect("valid")),
-        slug: Some(slug("second")),
-        ..PostChanges::default()
-    };
-    let result = posts.update(first.id, &changes, now() + TimeDelta::minutes(1), &[]).await;
+    let changes = PostUpdate { title: Some(Title::parse("Second").expect("valid")), ..PostUpdate::default() };
+    let result = posts.update(first.id, &changes, Some(slug("second")), now() + TimeDelta::minutes(1), &[]).await;
 
     assert!(matches!(result, Err(PostWriteError::SlugTaken)), "{result:?}");
     let unchanged = find(&posts, "first", None).await.expect("found").summary;
@@ -225,10 +218,10 @@ async fn update_publish_and_delete_of_an_unknown_or_deleted_post_return_not_foun
     let alice = create_user(&db, "alice").await;
     let deleted = publish_post(&posts, alice, "Deleted", now()).await;
     posts.delete(deleted.id, now(), &[]).await.expect("deleted");
-    let changes = PostChanges { body: Some(Body::parse("x").expect("valid")), ..PostChanges::default() };
+    let changes = PostUpdate { body: Some(Body::parse("x").expect("valid")), ..PostUpdate::default() };
 
     for id in [PostId::new(Uuid::now_v7()), deleted.id] {
-        let updated = posts.update(id, &changes, now(), &[]).await;
+        let updated = posts.update(id, &changes, None, now(), &[]).await;
         let published = posts.publish(id, now(), &[]).await;
         let removed = posts.delete(id, now(), &[]).await;
         assert!(matches!(updated, Err(PostWriteError::NotFound)), "{updated:?}");
@@ -269,23 +262,23 @@ async fn a_deleted_post_vanishes_from_every_read_and_deleting_it_again_is_not_fo
     let bob = create_user(&db, "bob").await;
     profiles.follow(bob, alice, now(), &[]).await.expect("followed");
     let mut post = new_post(alice, "Ephemeral ferris", PostStatus::Published, now());
-    post.tags = tags(&["gone"]);
+    post.draft.tags = tags(&["gone"]);
     posts.create(&post, &[]).await.expect("created");
     posts.favorite(bob, post.id, now()).await.expect("favourited");
     let mut draft = new_post(alice, "Ephemeral draft", PostStatus::Draft, now());
-    draft.tags = tags(&["gone"]);
+    draft.draft.tags = tags(&["gone"]);
     posts.create(&draft, &[]).await.expect("created");
     let queries = [
-        published(Some(bob)),
-        PostQuery { tag: tag("gone"), ..published(None) },
-        PostQuery { author: Some(AuthorFilter::Username(username("alice"))), ..published(None) },
-        PostQuery { author: Some(AuthorFilter::Id(alice)), ..published(None) },
-        PostQuery { favorited_by: Some(username("bob")), ..published(None) },
-        PostQuery { search: search("ferris"), ..published(None) },
-        PostQuery { status: PostStatus::Draft, author: Some(AuthorFilter::Id(alice)), ..published(Some(alice)) },
+        (published(), Some(bob)),
+        (PostListing { tag: tag("gone"), ..published() }, None),
+        (PostListing { author: Some(AuthorSelector::Username(username("alice"))), ..published() }, None),
+        (PostListing { author: Some(AuthorSelector::Me), ..published() }, Some(alice)),
+        (PostListing { favorited_by: Some(username("bob")), ..published() }, None),
+        (PostListing { search: search("ferris"), ..published() }, None),
+        (PostListing { status: Some(PostStatus::Draft), author: Some(AuthorSelector::Me), ..published() }, Some(alice)),
     ];
-    for query in &queries {
-        assert_eq!(posts.list(query).await.expect("listed").total, 1, "listed before deletion: {query:?}");
+    for (query, reader) in &queries {
+        assert_eq!(posts.list(query, *reader).await.expect("listed").total, 1, "listed before deletion: {query:?}");
     }
     assert_eq!(posts.feed(bob, page(1, 20)).await.expect("feed").total, 1);
     assert_eq!(posts.tags_in_use().await.expect("tags").len(), 1);
@@ -295,8 +288,8 @@ async fn a_deleted_post_vanishes_from_every_read_and_deleting_it_again_is_not_fo
 
     assert_eq!(find(&posts, "ephemeral-ferris", Some(bob)).await, None);
     assert_eq!(find(&posts, "ephemeral-draft", Some(alice)).await, None);
-    for query in &queries {
-        let listed = posts.list(query).await.expect("listed");
+    for (query, reader) in &queries {
+        let listed = posts.list(query, *reader).await.expect("listed");
         assert_eq!((listed.items.len(), listed.total), (0, 0), "not listed after deletion: {query:?}");
     }
     let feed = posts.feed(bob, page(1, 20)).await.expect("feed");
@@ -328,10 +321,10 @@ async fn list_returns_published_posts_newest_publication_first_ties_broken_by_id
     posts.publish(late.id, start + TimeDelta::minutes(3), &[]).await.expect("published");
 
     let pages: Vec<_> =
-        [1, 2, 3, 4].into_iter().map(|number| PostQuery { page: page(number, 2), ..published(None) }).collect();
+        [1, 2, 3, 4].into_iter().map(|number| PostListing { page: page(number, 2), ..published() }).collect();
     let mut listed = Vec::new();
     for query in &pages {
-        let page = posts.list(query).await.expect("listed");
+        let page = posts.list(query, None).await.expect("listed");
         assert_eq!(page.total, 5, "drafts are not counted");
         assert_eq!(page.request, query.page);
         listed.push(slugs(&page).into_iter().map(str::to_owned).collect::<Vec<_>>());
@@ -355,16 +348,15 @@ async fn drafts_are_listed_by_author_id_newest_creation_first_and_never_in_publi
     posts.create(&new_post(bob, "Bobs draft", PostStatus::Draft, start), &[]).await.expect("created");
     publish_post(&posts, alice, "Published", start + TimeDelta::minutes(2)).await;
 
-    let drafts =
-        PostQuery { status: PostStatus::Draft, author: Some(AuthorFilter::Id(alice)), ..published(Some(alice)) };
-    let listed = posts.list(&drafts).await.expect("listed");
+    let drafts = PostListing { status: Some(PostStatus::Draft), author: Some(AuthorSelector::Me), ..published() };
+    let listed = posts.list(&drafts, Some(alice)).await.expect("listed");
 
     assert_eq!(slugs(&listed), ["draft-two", "draft-one"]);
     assert_eq!(listed.total, 2);
     assert!(listed.items.iter().all(|post| post.published_at.is_none()));
-    assert_eq!(list(&posts, &published(None)).await, ["published"]);
-    let alices_published = PostQuery { author: Some(AuthorFilter::Id(alice)), ..published(Some(alice)) };
-    assert_eq!(list(&posts, &alices_published).await, ["published"]);
+    assert_eq!(list(&posts, &published(), None).await, ["published"]);
+    let alices_published = PostListing { author: Some(AuthorSelector::Me), ..published() };
+    assert_eq!(list(&posts, &alices_published, Some(alice)).await, ["published"]);
 }
 
 #[tokio::test]
@@ -383,12 +375,12 @@ async fn list_filters_by_tag_author_and_who_favourited_alone_and_combined() {
         (3, bob, "B none", vec![]),
     ] {
         let mut post = new_post(author, title, PostStatus::Published, start + TimeDelta::minutes(minutes));
-        post.tags = tags(&tag_names);
+        post.draft.tags = tags(&tag_names);
         posts.create(&post, &[]).await.expect("created");
         specs.push(post);
     }
     let mut draft = new_post(alice, "A draft rust", PostStatus::Draft, start);
-    draft.tags = tags(&["rust"]);
+    draft.draft.tags = tags(&["rust"]);
     posts.create(&draft, &[]).await.expect("created");
     // carol favourites "a rust" and "b none"; bob favourites "a web".
     posts.favorite(carol, specs[0].id, now()).await.expect("favourited");
@@ -396,23 +388,23 @@ async fn list_filters_by_tag_author_and_who_favourited_alone_and_combined() {
     posts.favorite(bob, specs[1].id, now()).await.expect("favourited");
     posts.favorite(carol, draft.id, now()).await.expect("favourited");
 
-    let by_tag = PostQuery { tag: tag("rust"), ..published(None) };
-    let by_name = PostQuery { author: Some(AuthorFilter::Username(username("alice"))), ..published(None) };
-    let by_id = PostQuery { author: Some(AuthorFilter::Id(bob)), ..published(None) };
-    let by_favourite = PostQuery { favorited_by: Some(username("carol")), ..published(None) };
-    let combined = PostQuery { tag: tag("rust"), favorited_by: Some(username("carol")), ..by_name.clone() };
-    let unknown_author = PostQuery { author: Some(AuthorFilter::Username(username("nobody"))), ..published(None) };
-    let unknown_favouriter = PostQuery { favorited_by: Some(username("nobody")), ..published(None) };
-    let unused_tag = PostQuery { tag: tag("python"), ..published(None) };
+    let by_tag = PostListing { tag: tag("rust"), ..published() };
+    let by_name = PostListing { author: Some(AuthorSelector::Username(username("alice"))), ..published() };
+    let by_bob = PostListing { author: Some(AuthorSelector::Me), ..published() };
+    let by_favourite = PostListing { favorited_by: Some(username("carol")), ..published() };
+    let combined = PostListing { tag: tag("rust"), favorited_by: Some(username("carol")), ..by_name.clone() };
+    let unknown_author = PostListing { author: Some(AuthorSelector::Username(username("nobody"))), ..published() };
+    let unknown_favouriter = PostListing { favorited_by: Some(username("nobody")), ..published() };
+    let unused_tag = PostListing { tag: tag("python"), ..published() };
 
-    assert_eq!(list(&posts, &by_tag).await, ["b-rust", "a-web", "a-rust"]);
-    assert_eq!(list(&posts, &by_name).await, ["a-web", "a-rust"]);
-    assert_eq!(list(&posts, &by_id).await, ["b-none", "b-rust"]);
-    assert_eq!(list(&posts, &by_favourite).await, ["b-none", "a-rust"]);
-    assert_eq!(list(&posts, &combined).await, ["a-rust"]);
-    assert_eq!(posts.list(&by_tag).await.expect("listed").total, 3);
+    assert_eq!(list(&posts, &by_tag, None).await, ["b-rust", "a-web", "a-rust"]);
+    assert_eq!(list(&posts, &by_name, None).await, ["a-web", "a-rust"]);
+    assert_eq!(list(&posts, &by_bob, Some(bob)).await, ["b-none", "b-rust"]);
+    assert_eq!(list(&posts, &by_favourite, None).await, ["b-none", "a-rust"]);
+    assert_eq!(list(&posts, &combined, None).await, ["a-rust"]);
+    assert_eq!(posts.list(&by_tag, None).await.expect("listed").total, 3);
     for empty in [&unknown_author, &unknown_favouriter, &unused_tag] {
-        let listed = posts.list(empty).await.expect("listed");
+        let listed = posts.list(empty, None).await.expect("listed");
         assert_eq!((listed.items.len(), listed.total), (0, 0), "{empty:?}");
     }
 }
@@ -426,31 +418,31 @@ async fn search_ranks_a_title_match_above_a_description_match_above_a_body_match
     // The newest post matches only in its body, the oldest in its title: the
     // rank, not the date, decides.
     let mut in_title = new_post(alice, "Crabs everywhere", PostStatus::Published, start);
-    in_title.description = Description::parse("A summary").expect("valid");
-    in_title.body = Body::parse("Nothing relevant.").expect("valid");
+    in_title.draft.description = Description::parse("A summary").expect("valid");
+    in_title.draft.body = Body::parse("Nothing relevant.").expect("valid");
     let mut in_description = new_post(alice, "Second", PostStatus::Published, start + TimeDelta::minutes(1));
-    in_description.description = Description::parse("About a crab").expect("valid");
-    in_description.body = Body::parse("Nothing relevant.").expect("valid");
+    in_description.draft.description = Description::parse("About a crab").expect("valid");
+    in_description.draft.body = Body::parse("Nothing relevant.").expect("valid");
     let mut in_body = new_post(alice, "Third", PostStatus::Published, start + TimeDelta::minutes(2));
-    in_body.body = Body::parse("There was a crab on the beach.").expect("valid");
+    in_body.draft.body = Body::parse("There was a crab on the beach.").expect("valid");
     let unrelated = new_post(alice, "Unrelated", PostStatus::Published, start + TimeDelta::minutes(3));
     for post in [&in_title, &in_description, &in_body, &unrelated] {
         posts.create(post, &[]).await.expect("created");
     }
 
     // English stemming: "crab" finds "Crabs".
-    let found = posts.list(&PostQuery { search: search("crab"), ..published(None) }).await.expect("listed");
+    let found = posts.list(&PostListing { search: search("crab"), ..published() }, None).await.expect("listed");
 
     assert_eq!(slugs(&found), ["crabs-everywhere", "second", "third"]);
     assert_eq!(found.total, 3);
-    let phrase = PostQuery { search: search("\"crab on the beach\""), ..published(None) };
-    assert_eq!(list(&posts, &phrase).await, ["third"], "web-search syntax: a quoted phrase");
-    let excluded = PostQuery { search: search("crab -beach"), ..published(None) };
+    let phrase = PostListing { search: search("\"crab on the beach\""), ..published() };
+    assert_eq!(list(&posts, &phrase, None).await, ["third"], "web-search syntax: a quoted phrase");
+    let excluded = PostListing { search: search("crab -beach"), ..published() };
     // How ts_rank weighs a negated word is PostgreSQL's business; which posts match is ours.
-    let mut without_beach = list(&posts, &excluded).await;
+    let mut without_beach = list(&posts, &excluded, None).await;
     without_beach.sort();
     assert_eq!(without_beach, ["crabs-everywhere", "second"], "web-search syntax: -word");
-    let nothing = posts.list(&PostQuery { search: search("quokka"), ..published(None) }).await.expect("listed");
+    let nothing = posts.list(&PostListing { search: search("quokka"), ..published() }, None).await.expect("listed");
     assert_eq!((nothing.items.len(), nothing.total), (0, 0));
 }
 
@@ -461,11 +453,11 @@ async fn search_text_is_bound_not_spliced_into_the_sql() {
     let alice = create_user(&db, "alice").await;
     publish_post(&posts, alice, "Harmless", now()).await;
 
-    let hostile = PostQuery { search: search("x'); DROP TABLE posts; --"), ..published(None) };
-    let listed = posts.list(&hostile).await.expect("an odd search is just a search");
+    let hostile = PostListing { search: search("x'); DROP TABLE posts; --"), ..published() };
+    let listed = posts.list(&hostile, None).await.expect("an odd search is just a search");
 
     assert_eq!(listed.total, 0);
-    assert_eq!(list(&posts, &published(None)).await, ["harmless"], "the table is still there");
+    assert_eq!(list(&posts, &published(), None).await, ["harmless"], "the table is still there");
 }
 
 #[tokio::test]
@@ -477,7 +469,7 @@ async fn equally_relevant_search_results_fall_back_to_newest_first() {
     publish_post(&posts, alice, "Ferris one", start).await;
     publish_post(&posts, alice, "Ferris two", start + TimeDelta::minutes(1)).await;
 
-    let found = list(&posts, &PostQuery { search: search("ferris"), ..published(None) }).await;
+    let found = list(&posts, &PostListing { search: search("ferris"), ..published() }, None).await;
 
     assert_eq!(found, ["ferris-two", "ferris-one"]);
 }
@@ -501,8 +493,8 @@ async fn lists_show_the_readers_favourites_and_follows_and_work_without_a_reader
     let state = |summary: &PostSummary| {
         (summary.slug.as_str().to_owned(), summary.favorited, summary.favorites_count, summary.author.following)
     };
-    let seen = posts.list(&published(Some(reader))).await.expect("listed");
-    let anonymous = posts.list(&published(None)).await.expect("listed");
+    let seen = posts.list(&published(), Some(reader)).await.expect("listed");
+    let anonymous = posts.list(&published(), None).await.expect("listed");
 
     assert_eq!(
         seen.items.iter().map(state).collect::<Vec<_>>(),
@@ -644,11 +636,11 @@ async fn tags_in_use_counts_published_live_posts_most_used_first_then_by_name() 
         ("Draft", PostStatus::Draft, vec!["draft-only", "api", "api-draft"]),
     ] {
         let mut post = new_post(alice, title, status, now());
-        post.tags = tags(&tag_names);
+        post.draft.tags = tags(&tag_names);
         posts.create(&post, &[]).await.expect("created");
     }
     let mut deleted = new_post(alice, "Deleted", PostStatus::Published, now());
-    deleted.tags = tags(&["deleted-only", "api"]);
+    deleted.draft.tags = tags(&["deleted-only", "api"]);
     posts.create(&deleted, &[]).await.expect("created");
     posts.delete(deleted.id, now(), &[]).await.expect("deleted");
 

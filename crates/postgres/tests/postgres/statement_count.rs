@@ -12,11 +12,10 @@ use std::future::Future;
 
 use chrono::TimeDelta;
 use folio_domain::accounts::values::UserId;
-use folio_domain::content::ports::{
-    AuthorFilter, CommentRepository, NewComment, PostQuery, PostRepository, ProfileRepository,
-};
+use folio_domain::content::ports::{CommentRepository, NewComment, PostRepository, ProfileRepository};
 use folio_domain::content::values::CommentBody;
 use folio_domain::content::values::{PostStatus, Tag};
+use folio_domain::content::{AuthorSelector, PostListing};
 use folio_domain::pagination::{Page, PageRequest, SearchTerm};
 use folio_postgres::testing::{StatementLog, TestDatabase};
 use folio_postgres::{PgCommentRepository, PgPool, PgPostRepository, PgProfileRepository};
@@ -50,7 +49,7 @@ async fn seed(db: &TestDatabase) -> Seeded {
     for number in 0..SEEDED {
         let at = start + TimeDelta::minutes(i64::from(number));
         let mut post = new_post(followed, &format!("Ferris post {number}"), PostStatus::Published, at);
-        post.tags = tags(&["rust", &format!("topic-{}", number % 7), "web"]);
+        post.draft.tags = tags(&["rust", &format!("topic-{}", number % 7), "web"]);
         posts.create(&post, &[]).await.expect("created");
         posts.favorite(reader, post.id, now()).await.expect("favourited");
         posts.favorite(fan, post.id, now()).await.expect("favourited");
@@ -58,7 +57,7 @@ async fn seed(db: &TestDatabase) -> Seeded {
     }
     for number in 0..5 {
         let mut post = new_post(stranger, &format!("Stranger post {number}"), PostStatus::Published, start);
-        post.tags = tags(&["rust"]);
+        post.draft.tags = tags(&["rust"]);
         posts.create(&post, &[]).await.expect("created");
     }
     let commented = commented.expect("posts were made");
@@ -154,43 +153,35 @@ async fn lists_run_the_same_few_statements_for_a_page_of_one_and_a_page_of_fifty
     // The page and its total, sent together.
     let expected = 2;
 
-    let everything = |page| PostQuery {
-        tag: None,
-        author: None,
-        favorited_by: None,
-        search: None,
-        status: PostStatus::Published,
-        reader,
-        page,
-    };
+    let everything = |page| PostListing { status: Some(PostStatus::Published), page, ..PostListing::default() };
     // The public list's rows carry its total (a row of `post_total`).
     let runs = statements_per_page_size(&pool, &log, |page| {
         let posts = posts.clone();
-        async move { posts.list(&everything(page)).await.expect("listed") }
+        async move { posts.list(&everything(page), reader).await.expect("listed") }
     })
     .await;
     assert_fixed("list", &runs, 1);
 
-    let filtered = |page| PostQuery {
+    let filtered = |page| PostListing {
         tag: Some(Tag::parse("rust").expect("valid")),
-        author: Some(AuthorFilter::Username(username("followed"))),
+        author: Some(AuthorSelector::Username(username("followed"))),
         favorited_by: Some(username("fan")),
         search: SearchTerm::parse("ferris").expect("short"),
         ..everything(page)
     };
     let runs = statements_per_page_size(&pool, &log, |page| {
         let posts = posts.clone();
-        async move { posts.list(&filtered(page)).await.expect("listed") }
+        async move { posts.list(&filtered(page), reader).await.expect("listed") }
     })
     .await;
     assert_fixed("list with every filter", &runs, expected);
 
     // A search ranks every match anyway: the page and the number of matches
     // are one statement.
-    let searched = |page| PostQuery { search: SearchTerm::parse("ferris").expect("short"), ..everything(page) };
+    let searched = |page| PostListing { search: SearchTerm::parse("ferris").expect("short"), ..everything(page) };
     let runs = statements_per_page_size(&pool, &log, |page| {
         let posts = posts.clone();
-        async move { posts.list(&searched(page)).await.expect("listed") }
+        async move { posts.list(&searched(page), reader).await.expect("listed") }
     })
     .await;
     assert_fixed("search", &runs, 1);

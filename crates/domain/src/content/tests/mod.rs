@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::model::{Author, Comment, Favorited, Following, Post, PostSummary, Profile, TagUsage};
 use super::ports::{
-    AuthorFilter, CommentRecord, MockCommentRepository, MockPostRepository, MockProfileRepository, NewComment, NewPost,
-    PostChanges, PostQuery, PostWriteError,
+    CommentRecord, MockCommentRepository, MockPostRepository, MockProfileRepository, NewComment, NewPost,
+    PostWriteError,
 };
 use super::values::{Body, CommentBody, CommentId, Description, PostId, PostStatus, Slug, Tag, TagList, Title};
 use super::{
@@ -349,13 +349,20 @@ impl Ports {
         self
     }
 
-    /// `update(POST, changes, now)` answers `outcome`, once.
-    fn updating(mut self, changes: PostChanges, outcome: fn() -> Result<(), PostWriteError>) -> Self {
+    /// `update(POST, update, new_slug, now)` answers `outcome`, once.
+    fn updating(
+        mut self,
+        update: PostUpdate,
+        new_slug: Option<Slug>,
+        outcome: fn() -> Result<(), PostWriteError>,
+    ) -> Self {
         self.posts
             .expect_update()
-            .withf(move |id, given, when, _| *id == post_id() && *given == changes && *when == now())
+            .withf(move |id, given, slug, when, _| {
+                *id == post_id() && *given == update && *slug == new_slug && *when == now()
+            })
             .times(1)
-            .returning(move |_, _, _, _| ready(outcome()));
+            .returning(move |_, _, _, _, _| ready(outcome()));
         self
     }
 

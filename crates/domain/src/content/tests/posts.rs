@@ -19,11 +19,11 @@ async fn create_post_stores_it_under_the_slug_of_its_title_and_returns_it_read_a
                 if post.slug == "rust-2024-what-s-new" && post.author.username == "alice")
                 && new.id == post_id()
                 && new.slug == slug("rust-2024-what-s-new")
-                && new.title == title("Rust 2024: What's New?")
-                && new.description == description()
-                && new.body == body()
-                && new.tags == tags(&["rust"])
-                && new.status == PostStatus::Published
+                && new.draft.title == title("Rust 2024: What's New?")
+                && new.draft.description == description()
+                && new.draft.body == body()
+                && new.draft.tags == tags(&["rust"])
+                && new.draft.status == PostStatus::Published
                 && new.author_id == user_id(ALICE)
                 && new.created_at == now()
         })
@@ -49,7 +49,7 @@ async fn create_post_keeps_a_draft_a_draft() {
         .posts
         .expect_create()
         .withf(|new: &NewPost, events: &[NewEvent]| {
-            new.slug == slug(MY_TITLE) && new.status == PostStatus::Draft && events.is_empty()
+            new.slug == slug(MY_TITLE) && new.draft.status == PostStatus::Draft && events.is_empty()
         })
         .times(1)
         .returning(|_, _| ready(Ok(())));

@@ -97,7 +97,7 @@ async fn update_post_of_the_body_only_keeps_the_slug_and_returns_the_post_read_a
     let content = Ports::new()
         .handing_out_no_ids()
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()))
-        .updating(PostChanges { body: Some(new_body()), ..PostChanges::default() }, || Ok(()))
+        .updating(PostUpdate { body: Some(new_body()), ..PostUpdate::default() }, None, || Ok(()))
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(after.clone()))
         .into_content();
 
@@ -118,7 +118,7 @@ async fn update_post_with_a_title_of_the_same_slug_keeps_the_slug() {
     let content = Ports::new()
         .handing_out_no_ids()
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()))
-        .updating(PostChanges { title: Some(title("MY TITLE!")), slug: None, ..PostChanges::default() }, || Ok(()))
+        .updating(PostUpdate { title: Some(title("MY TITLE!")), ..PostUpdate::default() }, None, || Ok(()))
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(after.clone()))
         .into_content();
 
@@ -140,7 +140,7 @@ async fn update_post_with_a_title_of_the_same_words_keeps_a_suffixed_slug() {
     let content = Ports::new()
         .handing_out_no_ids()
         .finding_post("my-title-3f9a2c", Some(user_id(ALICE)), Some(before))
-        .updating(PostChanges { title: Some(title("My Title")), slug: None, ..PostChanges::default() }, || Ok(()))
+        .updating(PostUpdate { title: Some(title("My Title")), ..PostUpdate::default() }, None, || Ok(()))
         .finding_post("my-title-3f9a2c", Some(user_id(ALICE)), Some(after.clone()))
         .into_content();
 
@@ -167,18 +167,11 @@ async fn update_post_with_a_new_title_moves_the_slug_and_returns_the_post_read_u
         body: Some(new_body()),
         tags: Some(TagList::default()),
     };
-    let changes = PostChanges {
-        title: Some(title("Another story")),
-        slug: Some(slug("another-story")),
-        description: Some(description()),
-        body: Some(new_body()),
-        tags: Some(TagList::default()),
-    };
     let after = published().with_slug("another-story").with_title("Another story");
     let content = Ports::new()
         .handing_out_no_ids()
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()))
-        .updating(changes, || Ok(()))
+        .updating(update.clone(), Some(slug("another-story")), || Ok(()))
         .finding_post("another-story", Some(user_id(ALICE)), Some(after.clone()))
         .into_content();
 
@@ -199,7 +192,8 @@ async fn update_post_with_a_title_that_drops_a_word_moves_the_slug() {
         .handing_out_no_ids()
         .finding_post("learning-rust", Some(user_id(ALICE)), Some(before))
         .updating(
-            PostChanges { title: Some(title("Learning")), slug: Some(slug("learning")), ..PostChanges::default() },
+            PostUpdate { title: Some(title("Learning")), ..PostUpdate::default() },
+            Some(slug("learning")),
             || Ok(()),
         )
         .finding_post("learning", Some(user_id(ALICE)), Some(after.clone()))
@@ -225,14 +219,14 @@ fn retitling_at(mut ports: Ports, at: &'static str, outcome: fn() -> Result<(), 
     ports
         .posts
         .expect_update()
-        .withf(move |id, changes, when, _| {
+        .withf(move |id, update, new_slug, when, _| {
             *id == post_id()
-                && changes.title == Some(title("Another story"))
-                && changes.slug.as_ref().map(Slug::as_str) == Some(at)
+                && update.title == Some(title("Another story"))
+                && new_slug.as_ref().map(Slug::as_str) == Some(at)
                 && *when == now()
         })
         .times(1)
-        .returning(move |_, _, _, _| ready(outcome()));
+        .returning(move |_, _, _, _, _| ready(outcome()));
     ports
 }
 
@@ -295,7 +289,9 @@ async fn update_post_of_a_post_deleted_meanwhile_returns_not_found() {
     // Arrange
     let content = Ports::new()
         .finding_post(MY_TITLE, Some(user_id(ALICE)), Some(published()))
-        .updating(PostChanges { body: Some(new_body()), ..PostChanges::default() }, || Err(PostWriteError::NotFound))
+        .updating(PostUpdate { body: Some(new_body()), ..PostUpdate::default() }, None, || {
+            Err(PostWriteError::NotFound)
+        })
         .into_content();
 
     // Act

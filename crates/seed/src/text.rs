@@ -220,3 +220,29 @@ fn truncate(mut text: String, max: usize) -> String {
     }
     text.trim_end().to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use folio_domain::content::values::Title;
+
+    use super::*;
+
+    #[test]
+    fn seeded_text_is_valid_for_the_domain() {
+        use folio_domain::content::values::{Body, CommentBody, Description};
+        let writer = Writer::new();
+        let mut rng = Rng::new(5, 5);
+        for _ in 0..200 {
+            let topics = ["rust", "postgres", "trade-off"];
+            let title = writer.title(&mut rng, &topics);
+            Title::parse(&title).unwrap_or_else(|e| panic!("{title:?}: {e}"));
+            let description = writer.description(&mut rng, &topics);
+            Description::parse(&description).unwrap_or_else(|e| panic!("{description:?}: {e}"));
+            let mut body = String::new();
+            writer.body(&mut rng, &topics, 2000, &mut body);
+            Body::parse(&body).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+            let comment = writer.comment(&mut rng, &topics);
+            CommentBody::parse(&comment).unwrap_or_else(|e| panic!("{comment:?}: {e}"));
+        }
+    }
+}

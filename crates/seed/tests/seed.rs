@@ -5,8 +5,8 @@
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use folio_postgres::seed::{Existing, SeedError, SeedPlan, SeedProgress, SeedSummary, seed};
 use folio_postgres::testing::TestDatabase;
+use folio_seed::{Existing, SeedError, SeedPlan, SeedProgress, SeedSummary, seed};
 use secrecy::ExposeSecret;
 
 const PLAN: SeedPlan = SeedPlan { users: 60, posts: 400, favorites: 3_000, follows: 900, comments: 700, seed: 7 };
