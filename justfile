@@ -7,7 +7,7 @@ default:
 run:
     cargo run
 
-# Run every test (needs PostgreSQL on 127.0.0.1:5432).
+# Run every test (needs PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379, and Chromium for the /docs test).
 test:
     cargo test --workspace
 
