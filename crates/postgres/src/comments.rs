@@ -92,16 +92,31 @@ fn comment_columns(reader: Uuid) -> _ {
     )
 }
 
+/// A row of [`comments_of`]: the comment, its author, whether the reader follows them.
+type CommentJoin = (CommentRow, AuthorRow, bool);
+
+/// A post's comments joined to their authors as `reader` sees them, oldest
+/// first (ties by id): the statement of both the paged and the unpaged list.
+#[auto_type]
+fn comments_of(post: Uuid, reader: Uuid) -> _ {
+    let columns: comment_columns = comment_columns(reader);
+    comments::table
+        .inner_join(users::table)
+        .filter(comments::post_id.eq(post))
+        .select(columns)
+        .order((comments::created_at.asc(), comments::id.asc()))
+}
+
+fn into_comments(rows: Vec<CommentJoin>) -> Result<Vec<Comment>, PortError> {
+    rows.into_iter().map(|(comment, author, following)| comment.into_comment(author, following)).collect()
+}
+
 impl CommentRepository for PgCommentRepository {
     async fn list(&self, post: PostId, reader: Option<UserId>, page: PageRequest) -> Result<Page<Comment>, PortError> {
         let offset = i64::try_from(page.offset())
             .map_err(|error| PortError::Unknown(anyhow::Error::new(error).context("page offset out of range")))?;
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let rows: Vec<(CommentRow, AuthorRow, bool)> = comments::table
-            .inner_join(users::table)
-            .filter(comments::post_id.eq(post.as_uuid()))
-            .select(comment_columns(reader_or_nil(reader)))
-            .order((comments::created_at.asc(), comments::id.asc()))
+        let rows: Vec<CommentJoin> = comments_of(post.as_uuid(), reader_or_nil(reader))
             .limit(i64::from(page.limit()))
             .offset(offset)
             .load(&mut connection)
@@ -113,25 +128,18 @@ impl CommentRepository for PgCommentRepository {
             .get_result(&mut connection)
             .await
             .map_err(query_failed("counting comments"))?;
-        let items = rows
-            .into_iter()
-            .map(|(comment, author, following)| comment.into_comment(author, following))
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = into_comments(rows)?;
         Ok(Page { items, request: page, total: count(total, "negative comment count")? })
     }
 
     async fn list_all(&self, post: PostId, reader: Option<UserId>) -> Result<Vec<Comment>, PortError> {
         let mut connection = self.pool.get().await.map_err(pool_failed)?;
-        let rows: Vec<(CommentRow, AuthorRow, bool)> = comments::table
-            .inner_join(users::table)
-            .filter(comments::post_id.eq(post.as_uuid()))
-            .select(comment_columns(reader_or_nil(reader)))
-            .order((comments::created_at.asc(), comments::id.asc()))
+        let rows: Vec<CommentJoin> = comments_of(post.as_uuid(), reader_or_nil(reader))
             .limit(i64::from(MAX_UNPAGED_COMMENTS))
             .load(&mut connection)
             .await
             .map_err(query_failed("listing all comments"))?;
-        rows.into_iter().map(|(comment, author, following)| comment.into_comment(author, following)).collect()
+        into_comments(rows)
     }
 
     async fn next_id(&self) -> Result<CommentId, PortError> {

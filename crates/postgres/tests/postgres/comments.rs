@@ -65,6 +65,27 @@ async fn create_assigns_an_id_and_returns_the_comment_with_its_author() {
     assert!(second.id > first.id, "ids increase");
 }
 
+/// A post by `author` with four comments by `commenter` (made out of order,
+/// two at the same time), and another post with a comment of its own.
+async fn discussed_post(
+    posts: &PgPostRepository,
+    comments: &PgCommentRepository,
+    author: UserId,
+    commenter: UserId,
+) -> PostId {
+    let post = publish_post(posts, author, "Discussed", now()).await;
+    let other = publish_post(posts, author, "Elsewhere", now()).await;
+    let start = now();
+    for (text, minutes) in [("third", 2), ("first", 0), ("second a", 1), ("second b", 1)] {
+        comments
+            .create(&new_comment(post.id, commenter, text, start + TimeDelta::minutes(minutes)), &[])
+            .await
+            .expect("created");
+    }
+    comments.create(&new_comment(other.id, commenter, "not here", start), &[]).await.expect("created");
+    post.id
+}
+
 #[tokio::test]
 async fn list_returns_a_posts_comments_oldest_first_ties_by_id_with_the_total() {
     let db = TestDatabase::create().await;
@@ -72,26 +93,17 @@ async fn list_returns_a_posts_comments_oldest_first_ties_by_id_with_the_total() 
     let comments = PgCommentRepository::new(db.pool());
     let alice = create_user(&db, "alice").await;
     let bob = create_user(&db, "bob").await;
-    let post = publish_post(&posts, alice, "Discussed", now()).await;
-    let other = publish_post(&posts, alice, "Elsewhere", now()).await;
-    let start = now();
-    for (text, minutes) in [("third", 2), ("first", 0), ("second a", 1), ("second b", 1)] {
-        comments
-            .create(&new_comment(post.id, bob, text, start + TimeDelta::minutes(minutes)), &[])
-            .await
-            .expect("created");
-    }
-    comments.create(&new_comment(other.id, bob, "not here", start), &[]).await.expect("created");
+    let post = discussed_post(&posts, &comments, alice, bob).await;
 
-    let first = comments.list(post.id, None, page(1, 3)).await.expect("listed");
-    let second = comments.list(post.id, None, page(2, 3)).await.expect("listed");
+    let first = comments.list(post, None, page(1, 3)).await.expect("listed");
+    let second = comments.list(post, None, page(2, 3)).await.expect("listed");
 
     // "second a" and "second b" share a creation time; the id (insertion
     // order) breaks the tie.
     assert_eq!(bodies(&first.items), ["first", "second a", "second b"]);
     assert_eq!(bodies(&second.items), ["third"]);
     assert_eq!((first.total, second.total), (4, 4));
-    assert!(first.items.iter().all(|comment| comment.post_id == post.id));
+    assert!(first.items.iter().all(|comment| comment.post_id == post));
     let none = comments.list(PostId::new(uuid::Uuid::now_v7()), None, page(1, 20)).await.expect("listed");
     assert_eq!((none.items.len(), none.total), (0, 0));
 }
@@ -105,22 +117,13 @@ async fn list_all_returns_every_comment_of_the_post_oldest_first_with_the_reader
     let bob = create_user(&db, "bob").await;
     let reader = create_user(&db, "reader").await;
     PgProfileRepository::new(db.pool()).follow(reader, bob, now(), &[]).await.expect("followed");
-    let post = publish_post(&posts, alice, "Discussed", now()).await;
-    let other = publish_post(&posts, alice, "Elsewhere", now()).await;
-    let start = now();
-    for (text, minutes) in [("third", 2), ("first", 0), ("second a", 1), ("second b", 1)] {
-        comments
-            .create(&new_comment(post.id, bob, text, start + TimeDelta::minutes(minutes)), &[])
-            .await
-            .expect("created");
-    }
-    comments.create(&new_comment(other.id, alice, "not here", start), &[]).await.expect("created");
+    let post = discussed_post(&posts, &comments, alice, bob).await;
 
-    let all = comments.list_all(post.id, Some(reader)).await.expect("listed");
+    let all = comments.list_all(post, Some(reader)).await.expect("listed");
 
     assert_eq!(bodies(&all), ["first", "second a", "second b", "third"]);
-    assert!(all.iter().all(|comment| comment.post_id == post.id && comment.author.following == Following::Yes));
-    let anonymous = comments.list_all(post.id, None).await.expect("listed");
+    assert!(all.iter().all(|comment| comment.post_id == post && comment.author.following == Following::Yes));
+    let anonymous = comments.list_all(post, None).await.expect("listed");
     assert!(anonymous.iter().all(|comment| comment.author.following == Following::No));
     let none = comments.list_all(PostId::new(uuid::Uuid::now_v7()), None).await.expect("listed");
     assert!(none.is_empty());
