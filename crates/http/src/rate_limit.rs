@@ -1,5 +1,7 @@
-//! Abuse protection at the edge: a per-IP budget for every request, and a
-//! tight per-IP budget for the authentication endpoints. Budgets here are per
+//! Abuse protection at the edge: a per-IP budget for every request
+//! ([`middleware`], on the app), and a tight per-IP budget for the
+//! authentication routes, drawn by the middleware each of those routes names
+//! where it is declared ([`log_in`], [`register`], ...). Budgets here are per
 //! client address only: locking an account after repeated failed log-ins is
 //! the domain's rule (`lockout.*`), applied by the account service.
 //!
@@ -14,8 +16,8 @@ use std::net::IpAddr;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
 use folio_domain::rate_limit::{RateDecision, RateLimit};
@@ -63,27 +65,14 @@ pub(crate) fn client_ip(request: &ServiceRequest, trusted: &[IpAddr]) -> Option<
     Some(hops.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer))
 }
 
-/// Which authentication budget a request draws on.
+/// The authentication budget a route draws on, named where the route is
+/// declared (see [`log_in`] and the others below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AuthEndpoint {
+enum AuthBudget {
     /// Only failures count.
     LogIn,
-    /// Every attempt counts.
-    Other(&'static str),
-}
-
-fn auth_endpoint(method: &Method, path: &str) -> Option<AuthEndpoint> {
-    if method != Method::POST {
-        return None;
-    }
-    match path.trim_end_matches('/') {
-        "/api/v1/auth/login" | "/api/users/login" => Some(AuthEndpoint::LogIn),
-        "/api/v1/auth/register" | "/api/users" => Some(AuthEndpoint::Other("register")),
-        "/api/v1/auth/refresh" => Some(AuthEndpoint::Other("refresh")),
-        path if path.starts_with("/api/v1/auth/password-reset") => Some(AuthEndpoint::Other("password-reset")),
-        path if path.starts_with("/api/v1/auth/verify-email") => Some(AuthEndpoint::Other("verify-email")),
-        _ => None,
-    }
+    /// Every attempt counts, in the named group.
+    Attempts(&'static str),
 }
 
 async fn decide(limiter: &dyn LimiterHandle, key: &str, limit: RateLimit, count: bool) -> RateDecision {
@@ -104,7 +93,7 @@ fn metrics_refused() {
     crate::metrics::rate_limit_refused();
 }
 
-/// Middleware: the per-IP budgets.
+/// Middleware: the per-IP budget of every request.
 pub(crate) async fn middleware(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -126,25 +115,7 @@ pub(crate) async fn middleware(
         let response = Surface::of(request.path()).error_response(&refusal(retry_after));
         return Ok(request.into_response(response).map_into_right_body());
     }
-    let endpoint = auth_endpoint(request.method(), request.path());
-    let auth_key = endpoint.map(|endpoint| match endpoint {
-        AuthEndpoint::LogIn => format!("auth:login:{ip}"),
-        AuthEndpoint::Other(group) => format!("auth:{group}:{ip}"),
-    });
-    if let (Some(endpoint), Some(key)) = (endpoint, &auth_key) {
-        let count = endpoint != AuthEndpoint::LogIn;
-        if let RateDecision::Limited { retry_after } = decide(limiter, key, settings.auth, count).await {
-            let response = Surface::of(request.path()).error_response(&refusal(retry_after));
-            return Ok(request.into_response(response).map_into_right_body());
-        }
-    }
     let mut response = next.call(request).await?;
-    if let (Some(AuthEndpoint::LogIn), Some(key)) = (endpoint, &auth_key)
-        && response.status() == StatusCode::UNAUTHORIZED
-        && let Err(error) = limiter.record(key, settings.auth).await
-    {
-        tracing::warn!(error = format!("{error:#}"), "could not count a failed log-in");
-    }
     if let RateDecision::Allowed { remaining, reset_after } = global {
         let headers = response.headers_mut();
         let reset = reset_after.as_secs_f64().ceil().to_string();
@@ -159,6 +130,66 @@ pub(crate) async fn middleware(
         }
     }
     Ok(response.map_into_left_body())
+}
+
+/// Middleware on one route: the per-IP authentication budget `budget`.
+async fn draw(
+    budget: AuthBudget,
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let settings = request.app_data::<web::Data<RateLimitSettings>>().cloned();
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let (Some(settings), Some(state)) = (settings.filter(|settings| settings.enabled), state) else {
+        return Ok(next.call(request).await?.map_into_left_body());
+    };
+    let Some(ip) = client_ip(&request, &settings.trusted_proxies) else {
+        return Ok(next.call(request).await?.map_into_left_body());
+    };
+    let key = match budget {
+        AuthBudget::LogIn => format!("auth:login:{ip}"),
+        AuthBudget::Attempts(group) => format!("auth:{group}:{ip}"),
+    };
+    let limiter = state.limiter();
+    let count = budget != AuthBudget::LogIn;
+    if let RateDecision::Limited { retry_after } = decide(limiter, &key, settings.auth, count).await {
+        let response = Surface::of(request.path()).error_response(&refusal(retry_after));
+        return Ok(request.into_response(response).map_into_right_body());
+    }
+    let response = next.call(request).await?;
+    if budget == AuthBudget::LogIn
+        && response.status() == StatusCode::UNAUTHORIZED
+        && let Err(error) = limiter.record(&key, settings.auth).await
+    {
+        tracing::warn!(error = format!("{error:#}"), "could not count a failed log-in");
+    }
+    Ok(response.map_into_left_body())
+}
+
+/// Declares one route middleware per authentication budget, for `from_fn`.
+macro_rules! budgets {
+    ($($(#[$doc:meta])* $name:ident => $budget:expr;)+) => {$(
+        $(#[$doc])*
+        pub(crate) async fn $name(
+            request: ServiceRequest,
+            next: Next<impl MessageBody>,
+        ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+            draw($budget, request, next).await
+        }
+    )+};
+}
+
+budgets! {
+    /// Log-ins, per client address: only failures (401) count.
+    log_in => AuthBudget::LogIn;
+    /// Registrations, per client address.
+    register => AuthBudget::Attempts("register");
+    /// Token refreshes, per client address.
+    refresh => AuthBudget::Attempts("refresh");
+    /// Password-reset requests and confirmations, per client address.
+    password_reset => AuthBudget::Attempts("password-reset");
+    /// E-mail verifications and resends, per client address.
+    verify_email => AuthBudget::Attempts("verify-email");
 }
 
 #[cfg(test)]
@@ -188,26 +219,5 @@ mod tests {
             "the client can forge the left part, not what the proxy appended"
         );
         assert_eq!(ip("10.0.0.1:5000", None), Some("10.0.0.1".to_owned()));
-    }
-
-    #[test]
-    fn auth_endpoints_are_recognised() {
-        assert_eq!(auth_endpoint(&Method::POST, "/api/v1/auth/login"), Some(AuthEndpoint::LogIn));
-        assert_eq!(auth_endpoint(&Method::POST, "/api/users/login"), Some(AuthEndpoint::LogIn));
-        assert_eq!(auth_endpoint(&Method::POST, "/api/users"), Some(AuthEndpoint::Other("register")));
-        assert_eq!(
-            auth_endpoint(&Method::POST, "/api/v1/auth/password-reset/confirm"),
-            Some(AuthEndpoint::Other("password-reset"))
-        );
-        assert_eq!(
-            auth_endpoint(&Method::POST, "/api/v1/auth/password-reset"),
-            Some(AuthEndpoint::Other("password-reset"))
-        );
-        assert_eq!(
-            auth_endpoint(&Method::POST, "/api/v1/auth/verify-email/resend"),
-            Some(AuthEndpoint::Other("verify-email"))
-        );
-        assert_eq!(auth_endpoint(&Method::GET, "/api/v1/auth/login"), None);
-        assert_eq!(auth_endpoint(&Method::POST, "/api/v1/posts"), None);
     }
 }

@@ -60,6 +60,39 @@ async fn rate_limited_requests_under_api_are_429_in_the_realworld_shape_with_ret
 }
 
 #[actix_web::test]
+async fn the_authentication_budgets_are_drawn_by_the_routes_that_declare_them_on_both_surfaces() {
+    let limited = || {
+        let mut services = TestServices::new();
+        services.limiter.refuse_keys = Some("auth:");
+        services
+    };
+    let rate_limit = RateLimitSettings { enabled: true, ..RateLimitSettings::default() };
+    let settings = || HttpSettings { rate_limit: rate_limit.clone(), ..settings() };
+    let peer = || "203.0.113.9:5000".parse().expect("socket address");
+    let log_in = json!({"user": {"email": "a@example.com", "password": "whatever1"}});
+    for (uri, body) in [
+        ("/api/users/login", log_in),
+        ("/api/users", json!({"user": {}})),
+        ("/api/v1/auth/login", json!({})),
+        ("/api/v1/auth/register", json!({})),
+        ("/api/v1/auth/refresh", json!({})),
+        ("/api/v1/auth/password-reset", json!({})),
+        ("/api/v1/auth/verify-email", json!({})),
+    ] {
+        let request = test::TestRequest::post().uri(uri).peer_addr(peer()).set_json(body);
+        let (status, headers, _) = call(limited(), settings(), request).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+        assert!(headers.contains_key(header::RETRY_AFTER), "{uri}");
+    }
+    // A route that declares no budget does not draw on one.
+    let mut services = limited();
+    services.content.expect_tags().times(1).returning(|| Box::pin(async { Ok(Vec::new()) }));
+    let request = test::TestRequest::get().uri("/api/tags").peer_addr(peer());
+    let (status, _, _) = call(services, settings(), request).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn the_native_surface_keeps_its_envelope_when_rate_limited() {
     let mut services = TestServices::new();
     services.limiter.refuse = true;

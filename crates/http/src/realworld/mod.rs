@@ -12,6 +12,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use folio_domain::accounts::values::Principal;
 use serde::Serialize;
@@ -19,6 +20,7 @@ use serde::Serialize;
 pub(crate) use self::error::RwError;
 use crate::auth::{Authenticated, MaybeAuthenticated, credentials};
 use crate::extract::json_error;
+use crate::rate_limit;
 use crate::surface::resource;
 
 /// `body` as this surface's JSON, or its internal error if it cannot be written.
@@ -84,8 +86,10 @@ pub(crate) fn routes(config: &mut web::ServiceConfig, body_limit: usize) {
                 RwError::new(actix_web::http::StatusCode::NOT_FOUND, "resource", "not found").into()
             }),
         )
-        .service(resource("/users/login", "POST").route(web::post().to(users::log_in)))
-        .service(resource("/users", "POST").route(web::post().to(users::register)))
+        .service(
+            resource("/users/login", "POST").route(web::post().to(users::log_in).wrap(from_fn(rate_limit::log_in))),
+        )
+        .service(resource("/users", "POST").route(web::post().to(users::register).wrap(from_fn(rate_limit::register))))
         .service(resource("/user", "GET, PUT").route(web::get().to(users::current)).route(web::put().to(users::update)))
         .service(resource("/profiles/{username}", "GET").route(web::get().to(users::profile)))
         .service(

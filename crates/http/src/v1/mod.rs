@@ -20,10 +20,12 @@ pub(crate) mod users;
 mod webhooks;
 
 use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::landing;
 use crate::openapi;
+use crate::rate_limit;
 use crate::surface::resource;
 
 /// `"GET, PATCH"` from `GET, PATCH`, as a `&'static str` for the `Allow` header.
@@ -35,11 +37,13 @@ macro_rules! allow {
 /// Expands the route table into the router ([`routes`]), the list of routes
 /// ([`V1_ROUTES`]) and the document's path items ([`V1Api`]).
 ///
-/// A row is `"/path" { METHOD => module::handler, ... }`. Rows are registered in order, so a
-/// literal path (`/posts/feed`) must come before a template it would match
-/// (`/posts/{slug}`).
+/// A row is `"/path" { METHOD => module::handler, ... }`; a route that draws
+/// on an authentication budget names it after the handler
+/// (`POST => auth::log_in [log_in]`, a middleware of `crate::rate_limit`).
+/// Rows are registered in order, so a literal path (`/posts/feed`) must come
+/// before a template it would match (`/posts/{slug}`).
 macro_rules! route_table {
-    ($($path:literal { $($method:ident => $($segment:ident)::+),+ $(,)? })+) => {
+    ($($path:literal { $($method:ident => $($segment:ident)::+ $([$budget:ident])?),+ $(,)? })+) => {
         /// Every `/api/v1` route as `(method, path)`, the path relative to
         /// `/api/v1` and written as actix and OpenAPI both write templates.
         pub const V1_ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
@@ -49,7 +53,11 @@ macro_rules! route_table {
             $(
                 config.service(
                     resource($path, allow!($($method),+))
-                        $(.route(web::method(Method::$method).to($($segment)::+)))+
+                        $(.route(
+                            web::method(Method::$method)
+                                .to($($segment)::+)
+                                $(.wrap(from_fn(rate_limit::$budget)))?
+                        ))+
                 );
             )+
         }
@@ -73,14 +81,14 @@ route_table! {
     "/posts/{slug}/comments" { GET => posts::comments, POST => posts::add_comment }
     "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment }
     "/tags" { GET => posts::tags }
-    "/auth/register" { POST => auth::register }
-    "/auth/login" { POST => auth::log_in }
-    "/auth/refresh" { POST => auth::refresh }
+    "/auth/register" { POST => auth::register [register] }
+    "/auth/login" { POST => auth::log_in [log_in] }
+    "/auth/refresh" { POST => auth::refresh [refresh] }
     "/auth/logout" { POST => auth::log_out }
-    "/auth/verify-email" { POST => account_mail::verify_email }
-    "/auth/verify-email/resend" { POST => account_mail::resend_verification }
-    "/auth/password-reset" { POST => account_mail::request_password_reset }
-    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset }
+    "/auth/verify-email" { POST => account_mail::verify_email [verify_email] }
+    "/auth/verify-email/resend" { POST => account_mail::resend_verification [verify_email] }
+    "/auth/password-reset" { POST => account_mail::request_password_reset [password_reset] }
+    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset [password_reset] }
     "/users/me" { GET => users::me, PATCH => users::update_me }
     "/users/me/password" { POST => users::change_password }
     "/users" { GET => users::list }

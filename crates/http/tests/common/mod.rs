@@ -22,15 +22,17 @@ pub(crate) struct TestServices {
     pub(crate) limiter: TestLimiter,
 }
 
-/// Allows everything, or refuses everything once `refuse` is set.
+/// Allows everything, or refuses everything once `refuse` is set, or the keys
+/// that start with `refuse_keys`.
 #[derive(Debug, Default)]
 pub(crate) struct TestLimiter {
     pub(crate) refuse: bool,
+    pub(crate) refuse_keys: Option<&'static str>,
 }
 
 impl TestLimiter {
-    fn decide(&self, limit: RateLimit) -> RateDecision {
-        if self.refuse {
+    fn decide(&self, key: &str, limit: RateLimit) -> RateDecision {
+        if self.refuse || self.refuse_keys.is_some_and(|prefix| key.starts_with(prefix)) {
             RateDecision::Limited { retry_after: std::time::Duration::from_secs(30) }
         } else {
             RateDecision::Allowed { remaining: limit.max, reset_after: limit.window }
@@ -39,12 +41,12 @@ impl TestLimiter {
 }
 
 impl RateLimiter for TestLimiter {
-    async fn hit(&self, _: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
-        Ok(self.decide(limit))
+    async fn hit(&self, key: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        Ok(self.decide(key, limit))
     }
 
-    async fn peek(&self, _: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
-        Ok(self.decide(limit))
+    async fn peek(&self, key: &str, limit: RateLimit) -> Result<RateDecision, PortError> {
+        Ok(self.decide(key, limit))
     }
 
     async fn record(&self, _: &str, _: RateLimit) -> Result<(), PortError> {
