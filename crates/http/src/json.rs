@@ -2,9 +2,9 @@
 //!
 //! actix-web's `.json()` writes with serde_json, which escapes a string one
 //! byte at a time: that loop was the largest single cost of the post reads
-//! (28 % of the instructions of `GET /api/v1/posts/{slug}`, 27 % of a page of
-//! 20 posts; README, "Performance"). sonic-rs takes the same `Serialize`
-//! types and writes the same text, scanning strings 32 bytes per step.
+//! and lists in the instruction counts of `python3 bench/instructions.py`
+//! (bench/README.md). sonic-rs takes the same `Serialize` types and writes the
+//! same text, scanning strings many bytes per step.
 //! Error bodies stay on `.json()`: they are rare, and the fallback below
 //! must not depend on the writer that failed. So do the health checks'
 //! one-field bodies, which an orchestrator reads a few times a minute.
@@ -30,9 +30,8 @@ pub(crate) fn respond<T: Serialize + ?Sized>(
 }
 
 /// As [`respond`], for a list of `items` entries: the buffer starts with room
-/// for them. Grown from 128 bytes, the buffer of a page of 20 summaries
-/// (about 11 kB) was copied seven times: 13,600 of the request's 465,000
-/// instructions.
+/// for them, since growing it from a small start copied a page's body several
+/// times (visible in `python3 bench/instructions.py`).
 pub(crate) fn respond_list<T: Serialize + ?Sized>(
     response: HttpResponseBuilder,
     body: &T,

@@ -11,6 +11,7 @@
 
 mod account_mail;
 mod auth;
+mod comments;
 mod content_dto;
 pub(crate) mod dto;
 mod jobs;
@@ -78,8 +79,8 @@ route_table! {
     "/posts/{slug}" { GET => posts::get, PATCH => posts::update, DELETE => posts::delete }
     "/posts/{slug}/publish" { POST => posts::publish }
     "/posts/{slug}/favorite" { POST => posts::favorite, DELETE => posts::unfavorite }
-    "/posts/{slug}/comments" { GET => posts::comments, POST => posts::add_comment }
-    "/posts/{slug}/comments/{id}" { DELETE => posts::delete_comment }
+    "/posts/{slug}/comments" { GET => comments::list, POST => comments::create }
+    "/posts/{slug}/comments/{id}" { DELETE => comments::delete }
     "/tags" { GET => posts::tags }
     "/auth/register" { POST => auth::register [register] }
     "/auth/login" { POST => auth::log_in [log_in] }
