@@ -92,7 +92,7 @@ pub(crate) fn root() -> Resource {
 /// answers the same.
 #[utoipa::path(
     get,
-    path = "",
+    path = crate::v1::paths::ROOT,
     operation_id = "getApiIndex",
     tag = "meta",
     responses((status = 200, description = "Links to the documentation, the OpenAPI document and health.",

@@ -97,7 +97,7 @@ static JSON: LazyLock<String> = LazyLock::new(to_json);
 /// This document, in OpenAPI 3.1 JSON.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = crate::v1::paths::OPENAPI_JSON,
     operation_id = "getOpenApiDocument",
     tag = "meta",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json",

@@ -55,7 +55,7 @@ pub(crate) struct VerifyEmailRequest {
 /// `VALIDATION_ERROR` on `token` with code `invalid_token`.
 #[utoipa::path(
     post,
-    path = "/auth/verify-email",
+    path = crate::v1::paths::AUTH_VERIFY_EMAIL,
     operation_id = "verifyEmail",
     tag = "auth",
     responses((status = 204, description = "The address is verified.")),
@@ -78,7 +78,7 @@ pub(crate) async fn verify_email(
 /// An address that is verified already is a 409.
 #[utoipa::path(
     post,
-    path = "/auth/verify-email/resend",
+    path = crate::v1::paths::AUTH_VERIFY_EMAIL_RESEND,
     operation_id = "resendVerificationEmail",
     tag = "auth",
     security(("bearerAuth" = [])),
@@ -111,7 +111,7 @@ pub(crate) struct PasswordResetRequest {
 /// other authentication endpoints.
 #[utoipa::path(
     post,
-    path = "/auth/password-reset",
+    path = crate::v1::paths::AUTH_PASSWORD_RESET,
     operation_id = "requestPasswordReset",
     tag = "auth",
     responses((status = 202, description = "Recorded; a link is mailed if the address has an account.",
@@ -151,7 +151,7 @@ pub(crate) struct PasswordResetConfirmRequest {
 /// `invalid_token`.
 #[utoipa::path(
     post,
-    path = "/auth/password-reset/confirm",
+    path = crate::v1::paths::AUTH_PASSWORD_RESET_CONFIRM,
     operation_id = "confirmPasswordReset",
     tag = "auth",
     responses((status = 204, description = "The password is set; log in with it.")),

@@ -51,7 +51,7 @@ impl RegisterRequest {
 /// Creates a `user` account and signs it in.
 #[utoipa::path(
     post,
-    path = "/auth/register",
+    path = crate::v1::paths::AUTH_REGISTER,
     operation_id = "register",
     tag = "auth",
     responses(
@@ -85,7 +85,7 @@ pub(crate) struct LogInRequest {
 /// Repeated failures for one email lock it for a while: 429, even with the right password.
 #[utoipa::path(
     post,
-    path = "/auth/login",
+    path = crate::v1::paths::AUTH_LOGIN,
     operation_id = "logIn",
     tag = "auth",
     responses(
@@ -120,7 +120,7 @@ pub(crate) struct RefreshRequest {
 /// ends the whole session. An invalid, expired or spent refresh token is a 401.
 #[utoipa::path(
     post,
-    path = "/auth/refresh",
+    path = crate::v1::paths::AUTH_REFRESH,
     operation_id = "refreshTokens",
     tag = "auth",
     responses(
@@ -144,7 +144,7 @@ pub(crate) async fn refresh(
 /// Ends the caller's session: its access and refresh tokens stop working.
 #[utoipa::path(
     post,
-    path = "/auth/logout",
+    path = crate::v1::paths::AUTH_LOGOUT,
     operation_id = "logOut",
     tag = "auth",
     security(("bearerAuth" = [])),

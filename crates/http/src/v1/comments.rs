@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// List a post's comments
 #[utoipa::path(
     get,
-    path = "/posts/{slug}/comments",
+    path = crate::v1::paths::POSTS_SLUG_COMMENTS,
     operation_id = "listComments",
     tag = "comments",
     params(("slug" = String, Path, description = "The post's slug."), PageQuery),
@@ -51,7 +51,7 @@ pub(crate) struct CommentRequest {
 /// Comment on a post
 #[utoipa::path(
     post,
-    path = "/posts/{slug}/comments",
+    path = crate::v1::paths::POSTS_SLUG_COMMENTS,
     operation_id = "createComment",
     tag = "comments",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -78,7 +78,7 @@ pub(crate) async fn create(
 /// Only the comment's author, a moderator or an admin may.
 #[utoipa::path(
     delete,
-    path = "/posts/{slug}/comments/{id}",
+    path = crate::v1::paths::POSTS_SLUG_COMMENTS_ID,
     operation_id = "deleteComment",
     tag = "comments",
     params(

@@ -71,7 +71,7 @@ pub(crate) struct JobListQuery {
 /// List jobs
 #[utoipa::path(
     get,
-    path = "/admin/jobs",
+    path = crate::v1::paths::ADMIN_JOBS,
     operation_id = "listJobs",
     tag = "admin",
     params(JobListQuery),
@@ -111,7 +111,7 @@ pub(crate) async fn list(
 /// Retry a dead job
 #[utoipa::path(
     post,
-    path = "/admin/jobs/{id}/retry",
+    path = crate::v1::paths::ADMIN_JOBS_ID_RETRY,
     operation_id = "retryJob",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The job's id.")),

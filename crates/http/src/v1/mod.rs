@@ -38,13 +38,21 @@ macro_rules! allow {
 /// Expands the route table into the router ([`routes`]), the list of routes
 /// ([`V1_ROUTES`]) and the document's path items ([`V1Api`]).
 ///
-/// A row is `"/path" { METHOD => module::handler, ... }`; a route that draws
+/// A row is `NAME = "/path" { METHOD => module::handler, ... }`: the path is
+/// written here only (the handler's `#[utoipa::path]` says
+/// `path = crate::v1::paths::NAME`); a route that draws
 /// on an authentication budget names it after the handler
 /// (`POST => auth::log_in [log_in]`, a middleware of `crate::rate_limit`).
 /// Rows are registered in order, so a literal path (`/posts/feed`) must come
 /// before a template it would match (`/posts/{slug}`).
 macro_rules! route_table {
-    ($($path:literal { $($method:ident => $($segment:ident)::+ $([$budget:ident])?),+ $(,)? })+) => {
+    ($($name:ident = $path:literal { $($method:ident => $($segment:ident)::+ $([$budget:ident])?),+ $(,)? })+) => {
+        /// Every `/api/v1` path, relative to `/api/v1`, by name: the handlers'
+        /// `#[utoipa::path]` annotations name these rather than restate them.
+        pub(crate) mod paths {
+            $(pub(crate) const $name: &str = $path;)+
+        }
+
         /// Every `/api/v1` route as `(method, path)`, the path relative to
         /// `/api/v1` and written as actix and OpenAPI both write templates.
         pub const V1_ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path)),+),+];
@@ -74,35 +82,35 @@ macro_rules! route_table {
 // template (a regular expression) until one fits: the reads that carry most
 // of the traffic come first.
 route_table! {
-    "/posts" { GET => posts::list, POST => posts::create }
-    "/posts/feed" { GET => posts::feed }
-    "/posts/{slug}" { GET => posts::get, PATCH => posts::update, DELETE => posts::delete }
-    "/posts/{slug}/publish" { POST => posts::publish }
-    "/posts/{slug}/favorite" { POST => posts::favorite, DELETE => posts::unfavorite }
-    "/posts/{slug}/comments" { GET => comments::list, POST => comments::create }
-    "/posts/{slug}/comments/{id}" { DELETE => comments::delete }
-    "/tags" { GET => posts::tags }
-    "/auth/register" { POST => auth::register [register] }
-    "/auth/login" { POST => auth::log_in [log_in] }
-    "/auth/refresh" { POST => auth::refresh [refresh] }
-    "/auth/logout" { POST => auth::log_out }
-    "/auth/verify-email" { POST => account_mail::verify_email [verify_email] }
-    "/auth/verify-email/resend" { POST => account_mail::resend_verification [verify_email] }
-    "/auth/password-reset" { POST => account_mail::request_password_reset [password_reset] }
-    "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset [password_reset] }
-    "/users/me" { GET => users::me, PATCH => users::update_me }
-    "/users/me/password" { POST => users::change_password }
-    "/users" { GET => users::list }
-    "/users/{id}" { GET => users::get, PATCH => users::change_role }
-    "/users/{id}/deactivate" { POST => users::deactivate }
-    "/users/{id}/reactivate" { POST => users::reactivate }
-    "/profiles/{username}" { GET => profiles::get }
-    "/profiles/{username}/follow" { POST => profiles::follow, DELETE => profiles::unfollow }
-    "/admin/jobs" { GET => jobs::list }
-    "/admin/jobs/{id}/retry" { POST => jobs::retry }
-    "/webhooks" { GET => webhooks::list, POST => webhooks::create }
-    "/webhooks/{id}" { GET => webhooks::get, PATCH => webhooks::update, DELETE => webhooks::delete }
-    "/webhooks/{id}/deliveries" { GET => webhooks::deliveries }
-    "/openapi.json" { GET => openapi::serve }
-    "" { GET => landing::index }
+    POSTS = "/posts" { GET => posts::list, POST => posts::create }
+    POSTS_FEED = "/posts/feed" { GET => posts::feed }
+    POSTS_SLUG = "/posts/{slug}" { GET => posts::get, PATCH => posts::update, DELETE => posts::delete }
+    POSTS_SLUG_PUBLISH = "/posts/{slug}/publish" { POST => posts::publish }
+    POSTS_SLUG_FAVORITE = "/posts/{slug}/favorite" { POST => posts::favorite, DELETE => posts::unfavorite }
+    POSTS_SLUG_COMMENTS = "/posts/{slug}/comments" { GET => comments::list, POST => comments::create }
+    POSTS_SLUG_COMMENTS_ID = "/posts/{slug}/comments/{id}" { DELETE => comments::delete }
+    TAGS = "/tags" { GET => posts::tags }
+    AUTH_REGISTER = "/auth/register" { POST => auth::register [register] }
+    AUTH_LOGIN = "/auth/login" { POST => auth::log_in [log_in] }
+    AUTH_REFRESH = "/auth/refresh" { POST => auth::refresh [refresh] }
+    AUTH_LOGOUT = "/auth/logout" { POST => auth::log_out }
+    AUTH_VERIFY_EMAIL = "/auth/verify-email" { POST => account_mail::verify_email [verify_email] }
+    AUTH_VERIFY_EMAIL_RESEND = "/auth/verify-email/resend" { POST => account_mail::resend_verification [verify_email] }
+    AUTH_PASSWORD_RESET = "/auth/password-reset" { POST => account_mail::request_password_reset [password_reset] }
+    AUTH_PASSWORD_RESET_CONFIRM = "/auth/password-reset/confirm" { POST => account_mail::confirm_password_reset [password_reset] }
+    USERS_ME = "/users/me" { GET => users::me, PATCH => users::update_me }
+    USERS_ME_PASSWORD = "/users/me/password" { POST => users::change_password }
+    USERS = "/users" { GET => users::list }
+    USERS_ID = "/users/{id}" { GET => users::get, PATCH => users::change_role }
+    USERS_ID_DEACTIVATE = "/users/{id}/deactivate" { POST => users::deactivate }
+    USERS_ID_REACTIVATE = "/users/{id}/reactivate" { POST => users::reactivate }
+    PROFILES_USERNAME = "/profiles/{username}" { GET => profiles::get }
+    PROFILES_USERNAME_FOLLOW = "/profiles/{username}/follow" { POST => profiles::follow, DELETE => profiles::unfollow }
+    ADMIN_JOBS = "/admin/jobs" { GET => jobs::list }
+    ADMIN_JOBS_ID_RETRY = "/admin/jobs/{id}/retry" { POST => jobs::retry }
+    WEBHOOKS = "/webhooks" { GET => webhooks::list, POST => webhooks::create }
+    WEBHOOKS_ID = "/webhooks/{id}" { GET => webhooks::get, PATCH => webhooks::update, DELETE => webhooks::delete }
+    WEBHOOKS_ID_DELIVERIES = "/webhooks/{id}/deliveries" { GET => webhooks::deliveries }
+    OPENAPI_JSON = "/openapi.json" { GET => openapi::serve }
+    ROOT = "" { GET => landing::index }
 }

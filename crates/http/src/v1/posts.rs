@@ -55,7 +55,7 @@ impl CreatePostRequest {
 /// The caller becomes the author. A post starts as a draft unless `status` is `published`.
 #[utoipa::path(
     post,
-    path = "/posts",
+    path = crate::v1::paths::POSTS,
     operation_id = "createPost",
     tag = "posts",
     security(("bearerAuth" = [])),
@@ -76,7 +76,7 @@ pub(crate) async fn create(
 /// A draft is visible only to its author, moderators and admins; to anyone else it does not exist.
 #[utoipa::path(
     get,
-    path = "/posts/{slug}",
+    path = crate::v1::paths::POSTS_SLUG,
     operation_id = "getPost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -137,7 +137,7 @@ impl UpdatePostRequest {
 /// Only the author, a moderator or an admin may.
 #[utoipa::path(
     patch,
-    path = "/posts/{slug}",
+    path = crate::v1::paths::POSTS_SLUG,
     operation_id = "updatePost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -166,7 +166,7 @@ pub(crate) async fn update(
 /// Only the author, a moderator or an admin may.
 #[utoipa::path(
     post,
-    path = "/posts/{slug}/publish",
+    path = crate::v1::paths::POSTS_SLUG_PUBLISH,
     operation_id = "publishPost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -191,7 +191,7 @@ pub(crate) async fn publish(
 /// Only the author, a moderator or an admin may.
 #[utoipa::path(
     delete,
-    path = "/posts/{slug}",
+    path = crate::v1::paths::POSTS_SLUG,
     operation_id = "deletePost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -260,7 +260,7 @@ impl ListQuery {
 /// `author=me` and `status=draft` need a token (401 without one).
 #[utoipa::path(
     get,
-    path = "/posts",
+    path = crate::v1::paths::POSTS,
     operation_id = "listPosts",
     tag = "posts",
     params(ListQuery),
@@ -303,7 +303,7 @@ impl PageQuery {
 /// Published posts by the people the caller follows, most recently published first, without their bodies.
 #[utoipa::path(
     get,
-    path = "/posts/feed",
+    path = crate::v1::paths::POSTS_FEED,
     operation_id = "getFeed",
     tag = "posts",
     params(PageQuery),
@@ -328,7 +328,7 @@ pub(crate) async fn feed(
 /// Favouriting a post already favourited changes nothing.
 #[utoipa::path(
     post,
-    path = "/posts/{slug}/favorite",
+    path = crate::v1::paths::POSTS_SLUG_FAVORITE,
     operation_id = "favoritePost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -352,7 +352,7 @@ pub(crate) async fn favorite(
 /// Unfavouriting a post not favourited changes nothing.
 #[utoipa::path(
     delete,
-    path = "/posts/{slug}/favorite",
+    path = crate::v1::paths::POSTS_SLUG_FAVORITE,
     operation_id = "unfavoritePost",
     tag = "posts",
     params(("slug" = String, Path, description = "The post's slug.")),
@@ -376,7 +376,7 @@ pub(crate) async fn unfavorite(
 /// Every tag on a published post, most used first.
 #[utoipa::path(
     get,
-    path = "/tags",
+    path = crate::v1::paths::TAGS,
     operation_id = "listTags",
     tag = "tags",
     responses((status = 200, description = "The tags in use.", body = Data<Vec<TagResponse>>)),

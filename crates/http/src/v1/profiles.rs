@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// Anyone may look; with a token, `following` says whether the caller follows them.
 #[utoipa::path(
     get,
-    path = "/profiles/{username}",
+    path = crate::v1::paths::PROFILES_USERNAME,
     operation_id = "getProfile",
     tag = "profiles",
     params(("username" = String, Path, description = "The person's username.")),
@@ -40,7 +40,7 @@ pub(crate) async fn get(
 /// `VALIDATION_ERROR` on `username`.
 #[utoipa::path(
     post,
-    path = "/profiles/{username}/follow",
+    path = crate::v1::paths::PROFILES_USERNAME_FOLLOW,
     operation_id = "followProfile",
     tag = "profiles",
     params(("username" = String, Path, description = "The person's username.")),
@@ -66,7 +66,7 @@ pub(crate) async fn follow(
 /// `VALIDATION_ERROR` on `username`.
 #[utoipa::path(
     delete,
-    path = "/profiles/{username}/follow",
+    path = crate::v1::paths::PROFILES_USERNAME_FOLLOW,
     operation_id = "unfollowProfile",
     tag = "profiles",
     params(("username" = String, Path, description = "The person's username.")),

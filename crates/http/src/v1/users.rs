@@ -23,7 +23,7 @@ use crate::state::AppState;
 /// Get my account
 #[utoipa::path(
     get,
-    path = "/users/me",
+    path = crate::v1::paths::USERS_ME,
     operation_id = "getMyAccount",
     tag = "users",
     security(("bearerAuth" = [])),
@@ -104,7 +104,7 @@ impl UpdateMeRequest {
 /// Update my account
 #[utoipa::path(
     patch,
-    path = "/users/me",
+    path = crate::v1::paths::USERS_ME,
     operation_id = "updateMyAccount",
     tag = "users",
     security(("bearerAuth" = [])),
@@ -139,7 +139,7 @@ pub(crate) struct ChangePasswordRequest {
 /// A wrong current password is a `VALIDATION_ERROR` on `currentPassword`.
 #[utoipa::path(
     post,
-    path = "/users/me/password",
+    path = crate::v1::paths::USERS_ME_PASSWORD,
     operation_id = "changeMyPassword",
     tag = "users",
     security(("bearerAuth" = [])),
@@ -192,7 +192,7 @@ impl ListQuery {
 /// List accounts
 #[utoipa::path(
     get,
-    path = "/users",
+    path = crate::v1::paths::USERS,
     operation_id = "listUsers",
     tag = "admin",
     params(ListQuery),
@@ -216,7 +216,7 @@ pub(crate) async fn list(
 /// Get an account
 #[utoipa::path(
     get,
-    path = "/users/{id}",
+    path = crate::v1::paths::USERS_ID,
     operation_id = "getUser",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The account's id.")),
@@ -249,7 +249,7 @@ pub(crate) struct ChangeRoleRequest {
 /// The last active admin cannot lose the role (409).
 #[utoipa::path(
     patch,
-    path = "/users/{id}",
+    path = crate::v1::paths::USERS_ID,
     operation_id = "changeUserRole",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The account's id.")),
@@ -282,7 +282,7 @@ pub(crate) async fn change_role(
 /// active admin cannot be deactivated (409).
 #[utoipa::path(
     post,
-    path = "/users/{id}/deactivate",
+    path = crate::v1::paths::USERS_ID_DEACTIVATE,
     operation_id = "deactivateUser",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The account's id.")),
@@ -306,7 +306,7 @@ pub(crate) async fn deactivate(
 /// Reactivate an account
 #[utoipa::path(
     post,
-    path = "/users/{id}/reactivate",
+    path = crate::v1::paths::USERS_ID_REACTIVATE,
     operation_id = "reactivateUser",
     tag = "admin",
     params(("id" = Uuid, Path, description = "The account's id.")),

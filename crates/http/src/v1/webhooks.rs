@@ -265,7 +265,7 @@ impl UpdateRequest {
 /// otherwise non-public address is refused (`VALIDATION_ERROR` on `url`).
 #[utoipa::path(
     post,
-    path = "/webhooks",
+    path = crate::v1::paths::WEBHOOKS,
     operation_id = "createWebhook",
     tag = "webhooks",
     security(("bearerAuth" = [])),
@@ -306,7 +306,7 @@ impl PageQuery {
 /// Oldest first.
 #[utoipa::path(
     get,
-    path = "/webhooks",
+    path = crate::v1::paths::WEBHOOKS,
     operation_id = "listWebhooks",
     tag = "webhooks",
     params(PageQuery),
@@ -330,7 +330,7 @@ pub(crate) async fn list(
 /// Get a webhook endpoint
 #[utoipa::path(
     get,
-    path = "/webhooks/{id}",
+    path = crate::v1::paths::WEBHOOKS_ID,
     operation_id = "getWebhook",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id.")),
@@ -357,7 +357,7 @@ pub(crate) async fn get(
 /// them.
 #[utoipa::path(
     patch,
-    path = "/webhooks/{id}",
+    path = crate::v1::paths::WEBHOOKS_ID,
     operation_id = "updateWebhook",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id.")),
@@ -384,7 +384,7 @@ pub(crate) async fn update(
 /// Its delivery log goes with it; deliveries still queued are dropped unsent.
 #[utoipa::path(
     delete,
-    path = "/webhooks/{id}",
+    path = crate::v1::paths::WEBHOOKS_ID,
     operation_id = "deleteWebhook",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id.")),
@@ -409,7 +409,7 @@ pub(crate) async fn delete(
 /// Newest first, with the outcome of each delivery's latest attempt.
 #[utoipa::path(
     get,
-    path = "/webhooks/{id}/deliveries",
+    path = crate::v1::paths::WEBHOOKS_ID_DELIVERIES,
     operation_id = "listWebhookDeliveries",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The endpoint's id."), PageQuery),
