@@ -65,6 +65,12 @@ async fn deleting_a_missing_comment_of_an_article_is_404_about_the_comment_on_th
 }
 
 #[actix_web::test]
+async fn deleting_someone_elses_comment_is_403_about_the_comment_on_the_realworld_surface() {
+    let (status, body) = delete_comment(|| PostError::Forbidden, "/api/articles/my-post/comments/7", "Token").await;
+    assert_eq!((status, body), (StatusCode::FORBIDDEN, json!({"errors": {"comment": ["forbidden"]}})));
+}
+
+#[actix_web::test]
 async fn deleting_a_comment_of_a_missing_post_is_404_about_the_post_on_the_native_surface() {
     let (status, body) = delete_comment(|| PostError::NotFound, "/api/v1/posts/my-post/comments/7", "Bearer").await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -227,8 +227,9 @@ pub(crate) async fn delete_comment(
 ) -> Result<HttpResponse, RwError> {
     let (slug, id) = input::comment_path(path.into_inner()).map_err(RwError::about("article"))?;
     services.content().delete_comment(caller.principal, slug, id).await.map_err(|error| {
-        // A missing article is about the article, whatever the comment.
-        let resource = if matches!(error, PostError::CommentNotFound) { "comment" } else { "article" };
+        // A missing article is about the article, whatever the comment; the
+        // rest (a missing comment, a refusal) is about the comment.
+        let resource = if matches!(error, PostError::NotFound) { "article" } else { "comment" };
         RwError::about(resource)(error)
     })?;
     Ok(HttpResponse::NoContent().finish())
