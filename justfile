@@ -7,7 +7,7 @@ default:
 run:
     cargo run
 
-# Run every test (needs PostgreSQL on 127.0.0.1:5432).
+# Run every test (needs PostgreSQL on 127.0.0.1:5432, Redis on 127.0.0.1:6379, and Chromium for the /docs test).
 test:
     cargo test --workspace
 
@@ -28,7 +28,7 @@ ci:
 seed *ARGS:
     cargo run --release -- seed {{ARGS}}
 
-# The load benchmark (README "Performance"): seeded folio_bench, limit probe, 9 scenarios; table in target/bench/.
+# The load benchmark (bench/README.md): seeded folio_bench, limit probe, 9 scenarios; table in target/bench/.
 bench *ARGS:
     BENCH_VIA_JUST=1 python3 bench/run.py {{ARGS}}
 

@@ -211,7 +211,7 @@ def sched_autogroup() -> str:
     With it on, PostgreSQL, each server and each wrk (every one in a session
     of its own) get equal shares of a busy machine whatever their threads'
     priorities, and scenario 8's reads stall for hundreds of milliseconds,
-    the probe's too (README, "Performance").
+    the probe's too (bench/README.md).
     """
     try:
         return "on" if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1" else "off"
@@ -664,7 +664,7 @@ def main() -> None:
     secret = secrets.token_hex(32)
     server_log = open(args.server_log, "w") if args.server_log else subprocess.DEVNULL
     # Servers run in sessions of their own, as a service manager starts them.
-    # Where the kernel's scheduler autogroup is on (README, "Performance"),
+    # Where the kernel's scheduler autogroup is on (bench/README.md),
     # it shares a busy machine between sessions first, so this keeps the
     # server's threads from competing inside one group with wrk's.
     sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "smtp_sink.py"), "--port", str(args.smtp_port)],
