@@ -7,8 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use folio_domain::PortError;
 use folio_domain::accounts::ports::{InvalidAccessToken, TokenIssuer};
-use folio_domain::accounts::values::{AccessClaims, AccessToken, RefreshToken, RefreshTokenHash, SessionId};
-use folio_domain::accounts::values::{Role, UserId};
+use folio_domain::accounts::values::{
+    AccessClaims, AccessToken, RefreshToken, RefreshTokenHash, Role, SessionId, UserId,
+};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};

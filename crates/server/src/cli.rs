@@ -6,8 +6,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use folio_auth::BcryptHasher;
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::values::Password;
-use folio_domain::accounts::values::{Email, Role, Username};
+use folio_domain::accounts::values::{Email, Password, Role, Username};
 use folio_domain::accounts::{RegisterError, Registration};
 
 use crate::database::prepare_database;

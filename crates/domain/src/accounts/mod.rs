@@ -17,7 +17,10 @@ mod tests;
 
 use std::future::Future;
 
-pub use errors::*;
+pub use errors::{
+    AdminError, AuthenticateError, ChangePasswordError, CurrentUserError, LogInError, LogOutError, RefreshError,
+    RegisterError, UpdateProfileError,
+};
 pub use service::{Accounts, Lockout, Unlimited};
 
 use self::model::{ProfileChanges, User};

@@ -20,7 +20,7 @@ mod tests;
 
 use std::future::Future;
 
-pub use errors::*;
+pub use errors::{ListPostsError, PostError, ProfileError};
 pub use service::Content;
 
 use self::model::{Comment, Post, PostSummary, Profile, TagUsage};

@@ -1,11 +1,13 @@
 //! Durable background jobs: what a job is, how handlers report, and how events
 //! turn into jobs.
 //!
-//! The runner (crate `folio-jobs`) claims due jobs from a [`JobStore`], gives
-//! each to the [`JobHandler`] registered for its [`JobKind`], and records the
-//! outcome. A job may run more than once (a worker can die after the work but
-//! before recording it), so handlers MUST be idempotent. Events from the outbox
-//! are turned into jobs by [`EventSubscriber`]s.
+//! The runner (crate `folio-jobs`) claims due jobs from a
+//! [`JobStore`](ports::JobStore), gives each to the
+//! [`JobHandler`](ports::JobHandler) registered for its
+//! [`JobKind`](values::JobKind), and records the outcome. A job may run more
+//! than once (a worker can die after the work but before recording it), so
+//! handlers MUST be idempotent. Events from the outbox are turned into jobs by
+//! [`EventSubscriber`](ports::EventSubscriber)s.
 
 mod errors;
 pub mod model;

@@ -36,7 +36,7 @@ mod tests;
 use std::future::Future;
 
 pub use delivery::{DeliveryPolicy, WebhookDispatcher, payload};
-pub use errors::*;
+pub use errors::{CreateWebhookError, UpdateWebhookError, WebhookAdminError};
 pub use service::Webhooks;
 pub use target::{CheckedTarget, TargetPolicy, TargetRefused, is_public};
 

@@ -66,55 +66,48 @@ impl<'a> Selection<'a> {
         }
     }
 
+    /// How many filters a published list has (`None` for drafts): a list
+    /// with one filter alone, or none, may read its total from a counter.
+    fn published_filters(&self) -> Option<usize> {
+        let set = [
+            self.tag.is_some(),
+            self.author.is_some(),
+            self.favorited_by.is_some(),
+            self.search.is_some(),
+            self.followed_by.is_some(),
+        ];
+        (self.status == PostStatus::Published).then(|| set.into_iter().filter(|set| *set).count())
+    }
+
+    /// `filter`, when it is set and the only filter of a published list.
+    fn alone<T>(&self, filter: Option<T>) -> Option<T> {
+        filter.filter(|_| self.published_filters() == Some(1))
+    }
+
     /// Every published post: the public list, served from `post_days`.
     fn is_all_published(&self) -> bool {
-        self.status == PostStatus::Published
-            && self.tag.is_none()
-            && self.author.is_none()
-            && self.favorited_by.is_none()
-            && self.search.is_none()
-            && self.followed_by.is_none()
+        self.published_filters() == Some(0)
     }
 
     /// The tag, when it is the only filter of a published list: its total is in `tag_counts`.
     fn only_tag(&self) -> Option<&'a Tag> {
-        let only = self.status == PostStatus::Published
-            && self.author.is_none()
-            && self.favorited_by.is_none()
-            && self.search.is_none()
-            && self.followed_by.is_none();
-        self.tag.filter(|_| only)
+        self.alone(self.tag)
     }
 
     /// The author, when it is the only filter of a published list: the
     /// total is in `author_post_counts`.
     fn only_author(&self) -> Option<Author<'a>> {
-        let only = self.status == PostStatus::Published
-            && self.tag.is_none()
-            && self.favorited_by.is_none()
-            && self.search.is_none()
-            && self.followed_by.is_none();
-        self.author.filter(|_| only)
+        self.alone(self.author)
     }
 
     /// The search, when it is the only filter of a published list (see [`pages::search_page`]).
     fn only_search(&self) -> Option<&'a SearchTerm> {
-        let only = self.status == PostStatus::Published
-            && self.tag.is_none()
-            && self.author.is_none()
-            && self.favorited_by.is_none()
-            && self.followed_by.is_none();
-        self.search.filter(|_| only)
+        self.alone(self.search)
     }
 
     /// The reader whose feed this is, when it is the feed (see [`FeedPage`]).
     fn only_feed(&self) -> Option<UserId> {
-        let only = self.status == PostStatus::Published
-            && self.tag.is_none()
-            && self.author.is_none()
-            && self.favorited_by.is_none()
-            && self.search.is_none();
-        self.followed_by.filter(|_| only)
+        self.alone(self.followed_by)
     }
 
     pub(super) fn feed(reader: UserId) -> Self {

@@ -49,35 +49,6 @@ pub(super) async fn create(pool: &PgPool, post: &NewPost, events: &[NewEvent]) -
     Ok(())
 }
 
-/// Applies `update` (and the new slug, if any) to a live post and stores its events.
-pub(super) async fn update(
-    pool: &PgPool,
-    id: PostId,
-    update: &PostUpdate,
-    new_slug: Option<&Slug>,
-    now: DateTime<Utc>,
-    events: &[NewEvent],
-) -> Result<(), PostWriteError> {
-    let mut connection = pool.get().await.map_err(pool_failed)?;
-    let updated = connection
-        .transaction(async |connection| {
-            let updated = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-                .set(PostChangeset::new(update, new_slug, now))
-                .execute(connection)
-                .await?;
-            if updated > 0 {
-                insert_events(connection, events).await?;
-            }
-            Ok(updated)
-        })
-        .await
-        .map_err(write_failed("updating a post"))?;
-    if updated == 0 {
-        return Err(PostWriteError::NotFound);
-    }
-    Ok(())
-}
-
 /// Publishes a live draft and stores its events.
 pub(super) async fn publish(
     pool: &PgPool,
@@ -117,6 +88,18 @@ pub(super) async fn publish(
     Ok(())
 }
 
+/// Applies `update` (and the new slug, if any) to a live post and stores its events.
+pub(super) async fn update(
+    pool: &PgPool,
+    id: PostId,
+    update: &PostUpdate,
+    new_slug: Option<&Slug>,
+    now: DateTime<Utc>,
+    events: &[NewEvent],
+) -> Result<(), PostWriteError> {
+    change_live(pool, id, LiveChange::Edit(PostChangeset::new(update, new_slug, now)), events).await
+}
+
 /// Soft-deletes a live post and stores its events.
 pub(super) async fn delete(
     pool: &PgPool,
@@ -124,21 +107,45 @@ pub(super) async fn delete(
     now: DateTime<Utc>,
     events: &[NewEvent],
 ) -> Result<(), PostWriteError> {
+    change_live(pool, id, LiveChange::Delete(now), events).await
+}
+
+/// What [`change_live`] writes into a live post's row.
+enum LiveChange<'a> {
+    Edit(PostChangeset<'a>),
+    Delete(DateTime<Utc>),
+}
+
+/// Changes a live (not deleted) post and, when it exists, stores `events`, in
+/// one transaction.
+async fn change_live(
+    pool: &PgPool,
+    id: PostId,
+    change: LiveChange<'_>,
+    events: &[NewEvent],
+) -> Result<(), PostWriteError> {
+    let action = match change {
+        LiveChange::Edit(_) => "updating a post",
+        LiveChange::Delete(_) => "deleting a post",
+    };
     let mut connection = pool.get().await.map_err(pool_failed)?;
-    let deleted = connection
+    let changed = connection
         .transaction(async |connection| {
-            let deleted = diesel::update(posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null()))
-                .set(posts::deleted_at.eq(now))
-                .execute(connection)
-                .await?;
-            if deleted > 0 {
+            let live = posts::table.find(id.as_uuid()).filter(posts::deleted_at.is_null());
+            let changed = match change {
+                LiveChange::Edit(changeset) => diesel::update(live).set(changeset).execute(connection).await?,
+                LiveChange::Delete(now) => {
+                    diesel::update(live).set(posts::deleted_at.eq(now)).execute(connection).await?
+                }
+            };
+            if changed > 0 {
                 insert_events(connection, events).await?;
             }
-            Ok(deleted)
+            Ok(changed)
         })
         .await
-        .map_err(write_failed("deleting a post"))?;
-    if deleted == 0 {
+        .map_err(write_failed(action))?;
+    if changed == 0 {
         return Err(PostWriteError::NotFound);
     }
     Ok(())
