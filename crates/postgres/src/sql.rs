@@ -107,8 +107,8 @@ impl<ST, BT, V, GB> ValidGrouping<GB> for FixedWithBind<ST, BT, V> {
 ///
 /// Diesel walks a query's expression tree three times per execution (for the
 /// text, the binds, and whether it may be cached), quoting every identifier
-/// into a fresh string each time: for a one-row read that was a tenth of the
-/// server's instructions. A statement replayed from [`Rendered`] pushes the
+/// into a fresh string each time, a visible share of a one-row read's cost
+/// (`just instructions`). A statement replayed from [`Rendered`] pushes the
 /// same text and binds the same values in the same order as its DSL twin;
 /// a test compares the two with `debug_query` so they cannot drift apart.
 #[derive(Debug)]

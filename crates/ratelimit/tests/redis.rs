@@ -10,12 +10,18 @@ async fn limiter() -> RedisRateLimiter {
     let url = std::env::var("FOLIO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     // A fresh prefix per test keeps parallel tests (and old runs) apart.
     let prefix = format!("folio-test:{}", uuid::Uuid::now_v7());
-    RedisRateLimiter::connect(&url, &prefix).await.unwrap_or_else(|error| {
-        panic!(
-            "{error}\n\nRedis is needed for this test. Start it with\n    redis-server --daemonize yes --bind 127.0.0.1 \
-             --port 6379 --save \"\" --appendonly no"
-        )
-    })
+    // The client retries a refused connection on its own; a bounded wait
+    // turns a Redis that is not running into the message below, not a hang.
+    let connected = tokio::time::timeout(Duration::from_secs(5), RedisRateLimiter::connect(&url, &prefix)).await;
+    let error = match connected {
+        Ok(Ok(limiter)) => return limiter,
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("no answer from {url} within 5 s"),
+    };
+    panic!(
+        "{error}\n\nRedis is needed for this test. Start it with\n    redis-server --daemonize yes --bind 127.0.0.1 \
+         --port 6379 --save \"\" --appendonly no\n(or point FOLIO_TEST_REDIS_URL at one that runs)"
+    )
 }
 
 const LIMIT: RateLimit = RateLimit { max: 3, window: Duration::from_secs(60) };

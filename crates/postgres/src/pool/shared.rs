@@ -54,9 +54,9 @@ impl PgPool {
     /// system calls and wake-ups per statement than with a connection each,
     /// and the shard's other connections stay free for writes and longer
     /// reads. Spreading reads over several connections of a shard (joining
-    /// only when all were busy) measured worse: about the same throughput,
-    /// but a p99 of 60 ms–1 s instead of ~20–30 ms, with the deep pipelines
-    /// moving between connections.
+    /// only when all were busy) measured worse under `just bench`: about the
+    /// same throughput, but a much longer tail latency, with the deep
+    /// pipelines moving between connections.
     ///
     /// Once someone waits for a connection (a write, which needs one of its
     /// own), reads queue behind it too, so the shared connection drains and

@@ -9,10 +9,12 @@ use folio_domain::PortError;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges, User, UserSettings};
 use folio_domain::accounts::ports::{NewUser, UniqueField, UserCredentials, UserQuery, UserWriteError};
 use folio_domain::accounts::values::PasswordHash;
-use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, Username};
+use folio_domain::content::model::Author;
 use uuid::Uuid;
 
 use crate::error::{invalid_stored, query_failed};
+use crate::profiles::AuthorRow;
 use crate::schema::users;
 
 /// The unique constraint on `users.email`.
@@ -24,12 +26,10 @@ pub(super) const USERNAME_KEY: &str = "users_username_key";
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
 pub(super) struct UserRow {
-    pub(super) id: Uuid,
+    /// The public columns, as content shows them.
+    #[diesel(embed)]
+    pub(super) public: AuthorRow,
     pub(super) email: String,
-    pub(super) username: String,
-    pub(super) display_name: Option<String>,
-    pub(super) bio: Option<String>,
-    pub(super) image: Option<String>,
     pub(super) role: String,
     pub(super) status: String,
     pub(super) created_at: DateTime<Utc>,
@@ -40,17 +40,15 @@ pub(super) struct UserRow {
 
 impl UserRow {
     pub(super) fn into_user(self) -> Result<User, PortError> {
+        // Following is the reader's relation to an author; an account has none.
+        let Author { id, username, display_name, bio, image, following: _ } = self.public.into_author(false)?;
         Ok(User {
-            id: UserId::new(self.id),
+            id,
             email: Email::parse(&self.email).map_err(invalid_stored("users.email"))?,
-            username: Username::parse(&self.username).map_err(invalid_stored("users.username"))?,
-            display_name: self
-                .display_name
-                .map(DisplayName::try_from)
-                .transpose()
-                .map_err(invalid_stored("users.display_name"))?,
-            bio: self.bio.map(Bio::try_from).transpose().map_err(invalid_stored("users.bio"))?,
-            image: self.image.as_deref().map(ImageUrl::parse).transpose().map_err(invalid_stored("users.image"))?,
+            username,
+            display_name,
+            bio,
+            image,
             role: Role::parse(&self.role).map_err(invalid_stored("users.role"))?,
             status: AccountStatus::parse(&self.status).map_err(invalid_stored("users.status"))?,
             created_at: self.created_at,
