@@ -10,6 +10,7 @@
 //! parameter here, not a second copy.
 
 mod commands;
+mod validators;
 
 use folio_domain::accounts::model::FieldUpdate;
 use folio_domain::accounts::values::Username;
@@ -34,16 +35,6 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// A field that must be there and valid.
-pub(crate) fn required<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    errors.require(field, value).and_then(|raw| errors.check(field, parse(&raw)))
-}
-
 /// A field of a partial update that may be left out but, when present, must be
 /// a valid value: `null` is refused.
 pub(crate) fn optional<T, E: FieldProblem>(
@@ -55,10 +46,15 @@ pub(crate) fn optional<T, E: FieldProblem>(
     match value? {
         Some(raw) => errors.check(field, parse(&raw)),
         None => {
-            errors.add(field, "blank", format!("{field} can't be null"));
+            refuse_null(errors, field);
             None
         }
     }
+}
+
+/// Records that a partial update sent `null` for a field that cannot be removed.
+fn refuse_null(errors: &mut ValidationErrors, field: &str) {
+    errors.add(field, "blank", format!("{field} can't be null"));
 }
 
 /// As [`optional`], refusing a blank value as well as `null`, before parsing.
