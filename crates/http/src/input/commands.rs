@@ -4,13 +4,15 @@
 
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::Registration;
-use folio_domain::accounts::values::{DisplayName, Email, Password, PasswordAttempt, Username};
+use folio_domain::accounts::values::{DisplayName, Email, PasswordAttempt, Username};
 use folio_domain::content::values::{Body, CommentBody, Description, PostStatus, Tag, TagList, Title};
 use folio_domain::content::{AuthorSelector, PostDraft, PostUpdate};
 use folio_domain::text::TextError;
 use garde::Validate;
 
-use super::validators::{FieldParse, Fields, accepted, filled, parses, parses_all, parses_if_present, validate_into};
+use super::validators::{
+    FieldParse, Fields, accepted, filled, is_blank, parses, parses_all, parses_if_present, validate_into,
+};
 
 /// A new post's fields as sent.
 #[derive(Debug, Default, Validate)]
@@ -172,9 +174,9 @@ pub(crate) struct RegistrationFields {
     pub(crate) email: Option<String>,
     #[garde(custom(parses(Username::parse)))]
     pub(crate) username: Option<String>,
-    #[garde(custom(parses(|raw: &str| Password::parse(raw.to_owned()))))]
+    #[garde(custom(parses(super::password)))]
     pub(crate) password: Option<String>,
-    #[garde(rename("displayName"), custom(parses_all(optional_display_name)))]
+    #[garde(custom(parses_all(optional_display_name)))]
     pub(crate) display_name: Option<String>,
 }
 
@@ -198,7 +200,7 @@ pub(crate) fn registration(fields: RegistrationFields) -> Result<Registration, V
         Some(Registration {
             email: accepted(fields.email, Email::parse)?,
             username: accepted(fields.username, Username::parse)?,
-            password: accepted(fields.password, |raw| Password::parse(raw.to_owned()))?,
+            password: accepted(fields.password, super::password)?,
             display_name: optional_display_name(&fields.display_name).ok()?,
         })
     };
@@ -209,7 +211,7 @@ pub(crate) fn registration(fields: RegistrationFields) -> Result<Registration, V
 #[derive(Debug, Validate)]
 #[garde(context(FieldParse))]
 struct CredentialFields {
-    #[garde(custom(filled(|email| email.trim().is_empty())))]
+    #[garde(custom(filled(is_blank)))]
     email: Option<String>,
     #[garde(custom(filled(str::is_empty)))]
     password: Option<String>,
