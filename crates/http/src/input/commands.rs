@@ -5,7 +5,9 @@
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::Registration;
 use folio_domain::accounts::values::{DisplayName, Email, PasswordAttempt, Username};
-use folio_domain::content::values::{Body, CommentBody, Description, PostStatus, Tag, TagList, Title};
+use folio_domain::content::values::{
+    Body, CommentBody, Description, InvalidPostStatus, PostStatus, Tag, TagList, TagListError, Title,
+};
 use folio_domain::content::{AuthorSelector, PostDraft, PostUpdate};
 use folio_domain::text::TextError;
 use garde::Validate;
@@ -24,24 +26,35 @@ pub(crate) struct PostFields {
     pub(crate) description: Option<String>,
     #[garde(custom(parses(Body::parse)))]
     pub(crate) body: Option<String>,
-    #[garde(custom(parses_all(|tags: &Option<Vec<String>>| TagList::parse(tags.as_deref().unwrap_or_default()))))]
+    #[garde(custom(parses_all(tag_list)))]
     pub(crate) tags: Option<Vec<String>>,
+    #[garde(custom(parses_all(post_status)))]
+    pub(crate) status: Option<String>,
 }
 
 impl Fields for PostFields {
-    const BODY_ORDER: &'static [&'static str] = &["title", "description", "body", "tags"];
+    const BODY_ORDER: &'static [&'static str] = &["title", "description", "body", "tags", "status"];
 }
 
-/// A new post, its tags reported under `tags_field`; `status` is parsed after
-/// the other fields so that problems are listed in the body's order.
+/// Tags left out are no tags.
+fn tag_list(raw: &Option<Vec<String>>) -> Result<TagList, TagListError> {
+    TagList::parse(raw.as_deref().unwrap_or_default())
+}
+
+/// A status left out is the surface's default.
+fn post_status(raw: &Option<String>) -> Result<Option<PostStatus>, InvalidPostStatus> {
+    raw.as_deref().map(PostStatus::parse).transpose()
+}
+
+/// A new post, its tags reported under `tags_field`, its status `status` unless
+/// it says otherwise.
 pub(crate) fn post_draft(
     errors: &mut ValidationErrors,
     fields: PostFields,
     tags_field: &str,
-    status: impl FnOnce(&mut ValidationErrors) -> Option<PostStatus>,
+    status: PostStatus,
 ) -> Option<PostDraft> {
     validate_into(errors, &fields, &[("tags", tags_field)]);
-    let status = status(errors);
     if !errors.is_empty() {
         return None;
     }
@@ -49,8 +62,8 @@ pub(crate) fn post_draft(
         title: accepted(fields.title, Title::parse)?,
         description: accepted(fields.description, Description::parse)?,
         body: accepted(fields.body, Body::parse)?,
-        tags: TagList::parse(&fields.tags.unwrap_or_default()).ok()?,
-        status: status?,
+        tags: tag_list(&fields.tags).ok()?,
+        status: post_status(&fields.status).ok()?.unwrap_or(status),
     })
 }
 
@@ -101,7 +114,7 @@ pub(crate) fn post_update(
                 errors.add(tags_field, "blank", format!("{tags_field} must be an array"));
                 None
             }
-            (Some(tags), _) => errors.check(tags_field, TagList::parse(&tags.unwrap_or_default())),
+            (Some(tags), _) => errors.check(tags_field, tag_list(&tags)),
         },
     }
 }
