@@ -2,10 +2,11 @@
 //! the domain commands built from request bodies.
 //!
 //! `/api/v1` and `/api` are wire codecs over this module: each deserialises its
-//! own body shapes and writes its own error shape, and hands the raw values
-//! here, where they are parsed by the domain's constructors. Every problem is
-//! recorded in one [`ValidationErrors`], so a client hears of all of them at
-//! once. Where the surfaces differ on purpose (RealWorld filters that cannot
+//! own body shapes and writes its own error shape. Every write's request or
+//! command struct derives `garde::Validate`, its validators calling the
+//! domain's constructors (see `validators`), and [`validate_into`] records
+//! every problem in one [`ValidationErrors`], so a client hears of all of them
+//! at once. Where the surfaces differ on purpose (RealWorld filters that cannot
 //! match answer an empty list; its `limit` is clamped), the difference is a
 //! parameter here, not a second copy.
 
