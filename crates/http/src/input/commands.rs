@@ -4,49 +4,87 @@
 
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::Registration;
-use folio_domain::accounts::values::{DisplayName, Email, Password, PasswordAttempt, Username};
-use folio_domain::content::values::{Body, CommentBody, Description, PostStatus, Tag, TagList, Title};
+use folio_domain::accounts::values::{DisplayName, Email, PasswordAttempt, Username};
+use folio_domain::content::values::{
+    Body, CommentBody, Description, InvalidPostStatus, PostStatus, Tag, TagList, TagListError, Title,
+};
 use folio_domain::content::{AuthorSelector, PostDraft, PostUpdate};
+use folio_domain::text::TextError;
+use garde::Validate;
 
-use super::{optional, required};
+use super::validators::{
+    FieldParse, Fields, accepted, filled, is_blank, parses, parses_all, parses_if_present, validate_into,
+};
 
 /// A new post's fields as sent.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Validate)]
+#[garde(context(FieldParse))]
 pub(crate) struct PostFields {
+    #[garde(custom(parses(Title::parse)))]
     pub(crate) title: Option<String>,
+    #[garde(custom(parses(Description::parse)))]
     pub(crate) description: Option<String>,
+    #[garde(custom(parses(Body::parse)))]
     pub(crate) body: Option<String>,
+    #[garde(custom(parses_all(tag_list)))]
     pub(crate) tags: Option<Vec<String>>,
+    #[garde(custom(parses_all(post_status)))]
+    pub(crate) status: Option<String>,
 }
 
-/// A new post, its tags reported under `tags_field`; `status` is parsed after
-/// the other fields so that problems are listed in the body's order.
+impl Fields for PostFields {
+    const BODY_ORDER: &'static [&'static str] = &["title", "description", "body", "tags", "status"];
+}
+
+/// Tags left out are no tags.
+fn tag_list(raw: &Option<Vec<String>>) -> Result<TagList, TagListError> {
+    TagList::parse(raw.as_deref().unwrap_or_default())
+}
+
+/// A status left out is the surface's default.
+fn post_status(raw: &Option<String>) -> Result<Option<PostStatus>, InvalidPostStatus> {
+    raw.as_deref().map(PostStatus::parse).transpose()
+}
+
+/// A new post, its tags reported under `tags_field`, its status `status` unless
+/// it says otherwise.
 pub(crate) fn post_draft(
     errors: &mut ValidationErrors,
     fields: PostFields,
     tags_field: &str,
-    status: impl FnOnce(&mut ValidationErrors) -> Option<PostStatus>,
+    status: PostStatus,
 ) -> Option<PostDraft> {
-    let title = required(errors, "title", fields.title, Title::parse);
-    let description = required(errors, "description", fields.description, Description::parse);
-    let body = required(errors, "body", fields.body, Body::parse);
-    let tags = errors.check(tags_field, TagList::parse(&fields.tags.unwrap_or_default()));
-    let status = status(errors);
-    match (title, description, body, tags, status) {
-        (Some(title), Some(description), Some(body), Some(tags), Some(status)) if errors.is_empty() => {
-            Some(PostDraft { title, description, body, tags, status })
-        }
-        _ => None,
+    validate_into(errors, &fields, &[("tags", tags_field)]);
+    if !errors.is_empty() {
+        return None;
     }
+    Some(PostDraft {
+        title: accepted(fields.title, Title::parse)?,
+        description: accepted(fields.description, Description::parse)?,
+        body: accepted(fields.body, Body::parse)?,
+        tags: tag_list(&fields.tags).ok()?,
+        status: post_status(&fields.status).ok()?.unwrap_or(status),
+    })
 }
 
 /// A partial update of a post as sent: a field left out is kept.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Validate)]
+#[garde(context(FieldParse))]
 pub(crate) struct PostChangeFields {
+    #[garde(custom(parses_if_present(Title::parse)))]
     pub(crate) title: Option<Option<String>>,
+    #[garde(custom(parses_if_present(Description::parse)))]
     pub(crate) description: Option<Option<String>>,
+    #[garde(custom(parses_if_present(Body::parse)))]
     pub(crate) body: Option<Option<String>>,
+    /// What `null` means differs between the surfaces ([`NullTags`]), so
+    /// [`post_update`] checks the tags itself, after the other fields.
+    #[garde(skip)]
     pub(crate) tags: Option<Option<Vec<String>>>,
+}
+
+impl Fields for PostChangeFields {
+    const BODY_ORDER: &'static [&'static str] = &["title", "description", "body"];
 }
 
 /// What a `null` tag list means.
@@ -65,17 +103,18 @@ pub(crate) fn post_update(
     tags_field: &str,
     null_tags: NullTags,
 ) -> PostUpdate {
+    validate_into(errors, &fields, &[]);
     PostUpdate {
-        title: optional(errors, "title", fields.title, Title::parse),
-        description: optional(errors, "description", fields.description, Description::parse),
-        body: optional(errors, "body", fields.body, Body::parse),
+        title: accepted(fields.title.flatten(), Title::parse),
+        description: accepted(fields.description.flatten(), Description::parse),
+        body: accepted(fields.body.flatten(), Body::parse),
         tags: match (fields.tags, null_tags) {
             (None, _) => None,
             (Some(None), NullTags::Refuse) => {
                 errors.add(tags_field, "blank", format!("{tags_field} must be an array"));
                 None
             }
-            (Some(tags), _) => errors.check(tags_field, TagList::parse(&tags.unwrap_or_default())),
+            (Some(tags), _) => errors.check(tags_field, tag_list(&tags)),
         },
     }
 }
@@ -120,38 +159,79 @@ pub(crate) fn post_filters(
     Some((tag, author, favorited_by))
 }
 
+/// A comment as sent.
+#[derive(Debug, Validate)]
+#[garde(context(FieldParse))]
+struct CommentFields {
+    #[garde(custom(parses(CommentBody::parse)))]
+    body: Option<String>,
+}
+
+impl Fields for CommentFields {
+    const BODY_ORDER: &'static [&'static str] = &["body"];
+}
+
 /// A comment's text.
 pub(crate) fn comment_body(body: Option<String>) -> Result<CommentBody, ValidationErrors> {
+    let fields = CommentFields { body };
     let mut errors = ValidationErrors::new();
-    required(&mut errors, "body", body, CommentBody::parse).ok_or(errors)
+    validate_into(&mut errors, &fields, &[]);
+    accepted(fields.body, CommentBody::parse).ok_or(errors)
 }
 
 /// A registration's fields as sent.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Validate)]
+#[garde(context(FieldParse))]
 pub(crate) struct RegistrationFields {
+    #[garde(custom(parses(Email::parse)))]
     pub(crate) email: Option<String>,
+    #[garde(custom(parses(Username::parse)))]
     pub(crate) username: Option<String>,
+    #[garde(custom(parses(super::password)))]
     pub(crate) password: Option<String>,
+    #[garde(custom(parses_all(optional_display_name)))]
     pub(crate) display_name: Option<String>,
 }
 
-/// A new account; a blank display name is no display name.
+impl Fields for RegistrationFields {
+    const BODY_ORDER: &'static [&'static str] = &["email", "username", "password", "displayName"];
+}
+
+/// A blank display name is no display name.
+fn optional_display_name(raw: &Option<String>) -> Result<Option<DisplayName>, TextError> {
+    match raw {
+        Some(raw) if !raw.trim().is_empty() => DisplayName::parse(raw).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A new account.
 pub(crate) fn registration(fields: RegistrationFields) -> Result<Registration, ValidationErrors> {
     let mut errors = ValidationErrors::new();
-    let email = required(&mut errors, "email", fields.email, Email::parse);
-    let username = required(&mut errors, "username", fields.username, Username::parse);
-    let password = errors.require("password", fields.password).map(Password::parse);
-    let password = password.and_then(|parsed| errors.check("password", parsed));
-    let display_name = match fields.display_name {
-        Some(raw) if !raw.trim().is_empty() => errors.check("displayName", DisplayName::parse(&raw)),
-        _ => None,
+    validate_into(&mut errors, &fields, &[]);
+    let registration = || {
+        Some(Registration {
+            email: accepted(fields.email, Email::parse)?,
+            username: accepted(fields.username, Username::parse)?,
+            password: accepted(fields.password, super::password)?,
+            display_name: optional_display_name(&fields.display_name).ok()?,
+        })
     };
-    match (email, username, password) {
-        (Some(email), Some(username), Some(password)) if errors.is_empty() => {
-            Ok(Registration { email, username, password, display_name })
-        }
-        _ => Err(errors),
-    }
+    errors.into_result().and_then(|()| registration().ok_or_else(ValidationErrors::new))
+}
+
+/// An e-mail and password to log in with, as sent.
+#[derive(Debug, Validate)]
+#[garde(context(FieldParse))]
+struct CredentialFields {
+    #[garde(custom(filled(is_blank)))]
+    email: Option<String>,
+    #[garde(custom(filled(str::is_empty)))]
+    password: Option<String>,
+}
+
+impl Fields for CredentialFields {
+    const BODY_ORDER: &'static [&'static str] = &["email", "password"];
 }
 
 /// An e-mail and password to log in with; blank ones are missing. The e-mail
@@ -160,11 +240,11 @@ pub(crate) fn credentials(
     email: Option<String>,
     password: Option<String>,
 ) -> Result<(String, PasswordAttempt), ValidationErrors> {
+    let fields = CredentialFields { email, password };
     let mut errors = ValidationErrors::new();
-    let email = errors.require("email", email.filter(|email| !email.trim().is_empty()));
-    let password = errors.require("password", password.filter(|password| !password.is_empty()));
-    match (email, password) {
-        (Some(email), Some(password)) => Ok((email, PasswordAttempt::new(password))),
+    validate_into(&mut errors, &fields, &[]);
+    match (fields.email, fields.password) {
+        (Some(email), Some(password)) if errors.is_empty() => Ok((email, PasswordAttempt::new(password))),
         _ => Err(errors),
     }
 }

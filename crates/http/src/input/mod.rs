@@ -2,25 +2,31 @@
 //! the domain commands built from request bodies.
 //!
 //! `/api/v1` and `/api` are wire codecs over this module: each deserialises its
-//! own body shapes and writes its own error shape, and hands the raw values
-//! here, where they are parsed by the domain's constructors. Every problem is
-//! recorded in one [`ValidationErrors`], so a client hears of all of them at
-//! once. Where the surfaces differ on purpose (RealWorld filters that cannot
+//! own body shapes and writes its own error shape. Every write's request or
+//! command struct derives `garde::Validate`, its validators calling the
+//! domain's constructors (see `validators`), and [`validate_into`] records
+//! every problem in one [`ValidationErrors`], so a client hears of all of them
+//! at once. Where the surfaces differ on purpose (RealWorld filters that cannot
 //! match answer an empty list; its `limit` is clamped), the difference is a
 //! parameter here, not a second copy.
 
 mod commands;
+mod validators;
 
+use folio_domain::ValidationErrors;
 use folio_domain::accounts::model::FieldUpdate;
-use folio_domain::accounts::values::Username;
+use folio_domain::accounts::values::{Password, PasswordError, Username};
 use folio_domain::content::values::{CommentId, Slug};
 use folio_domain::pagination::PageRequest;
-use folio_domain::{FieldProblem, ValidationErrors};
 use serde::{Deserialize, Deserializer};
 
 pub(crate) use self::commands::{
     InvalidFilter, NullTags, PostChangeFields, PostFields, PostFilters, RegistrationFields, comment_body, credentials,
     post_draft, post_filters, post_update, registration,
+};
+pub(crate) use self::validators::{
+    FieldParse, Fields, accepted, filled, is_blank, not_null, parses, parses_all, parses_if_filled, parses_if_present,
+    validate_into,
 };
 use crate::error::ApiError;
 
@@ -34,62 +40,31 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// A field that must be there and valid.
-pub(crate) fn required<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    errors.require(field, value).and_then(|raw| errors.check(field, parse(&raw)))
+/// Records that a partial update sent `null` for a field that cannot be removed.
+fn refuse_null(errors: &mut ValidationErrors, field: &str) {
+    errors.add(field, "blank", format!("{field} can't be null"));
 }
 
-/// A field of a partial update that may be left out but, when present, must be
-/// a valid value: `null` is refused.
-pub(crate) fn optional<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Option<T> {
-    match value? {
-        Some(raw) => errors.check(field, parse(&raw)),
-        None => {
-            errors.add(field, "blank", format!("{field} can't be null"));
-            None
-        }
-    }
-}
-
-/// As [`optional`], refusing a blank value as well as `null`, before parsing.
-pub(crate) fn optional_not_blank<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
-    parse: impl FnOnce(String) -> Result<T, E>,
-) -> Option<T> {
-    match value? {
-        Some(raw) if !raw.trim().is_empty() => errors.check(field, parse(raw)),
-        _ => {
-            errors.add(field, "blank", format!("{field} can't be blank"));
-            None
-        }
-    }
+/// Records that a partial update sent `null` or a blank value for a field that
+/// must have one.
+fn refuse_blank(errors: &mut ValidationErrors, field: &str) {
+    errors.add(field, "blank", format!("{field} can't be blank"));
 }
 
 /// A field that can be removed: kept when left out, cleared by `null` or `""`,
-/// set otherwise.
-pub(crate) fn clearable<T, E: FieldProblem>(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: Option<Option<String>>,
+/// set to what `parse` makes of it otherwise.
+///
+/// # Errors
+/// The problem `parse` found with the value.
+pub(crate) fn field_update<T, E>(
+    value: &Option<Option<String>>,
     parse: impl FnOnce(&str) -> Result<T, E>,
-) -> FieldUpdate<T> {
+) -> Result<FieldUpdate<T>, E> {
     match value {
-        None => FieldUpdate::Keep,
-        Some(None) => FieldUpdate::Clear,
-        Some(Some(raw)) if raw.trim().is_empty() => FieldUpdate::Clear,
-        Some(Some(raw)) => errors.check(field, parse(&raw)).map_or(FieldUpdate::Keep, FieldUpdate::Set),
+        None => Ok(FieldUpdate::Keep),
+        Some(None) => Ok(FieldUpdate::Clear),
+        Some(Some(raw)) if raw.trim().is_empty() => Ok(FieldUpdate::Clear),
+        Some(Some(raw)) => parse(raw).map(FieldUpdate::Set),
     }
 }
 
@@ -123,6 +98,14 @@ pub(crate) fn page(paging: Paging) -> Result<PageRequest, ValidationErrors> {
     page_request(&mut errors, paging).ok_or(errors)
 }
 
+/// A new password, checked against the policy.
+///
+/// # Errors
+/// The policy's problem with it.
+pub(crate) fn password(raw: &str) -> Result<Password, PasswordError> {
+    Password::parse(raw.to_owned())
+}
+
 /// A post's slug from the path; one that could never have been generated is
 /// simply not found.
 pub(crate) fn slug(raw: &str) -> Result<Slug, ApiError> {
@@ -142,27 +125,16 @@ pub(crate) fn comment_path((raw_slug, id): (String, i64)) -> Result<(Slug, Comme
 #[cfg(test)]
 mod tests {
     use folio_domain::accounts::values::Bio;
-    use folio_domain::content::values::Title;
 
     use super::*;
 
     #[test]
-    fn optional_fields_keep_when_left_out_and_refuse_null() {
-        let mut errors = ValidationErrors::new();
-        assert_eq!(optional(&mut errors, "title", None, Title::parse), None);
-        assert!(errors.is_empty());
-        assert_eq!(optional(&mut errors, "title", Some(None), Title::parse), None);
-        assert_eq!(errors.errors()[0].code, "blank");
-    }
-
-    #[test]
-    fn clearable_fields_keep_clear_or_set() {
-        let mut errors = ValidationErrors::new();
-        assert!(matches!(clearable(&mut errors, "bio", None, Bio::parse), FieldUpdate::Keep));
-        assert!(matches!(clearable(&mut errors, "bio", Some(None), Bio::parse), FieldUpdate::Clear));
-        assert!(matches!(clearable(&mut errors, "bio", Some(Some(" ".into())), Bio::parse), FieldUpdate::Clear));
-        assert!(matches!(clearable(&mut errors, "bio", Some(Some("Hi".into())), Bio::parse), FieldUpdate::Set(_)));
-        assert!(errors.is_empty());
+    fn field_updates_keep_clear_or_set() {
+        assert!(matches!(field_update(&None, Bio::parse), Ok(FieldUpdate::Keep)));
+        assert!(matches!(field_update(&Some(None), Bio::parse), Ok(FieldUpdate::Clear)));
+        assert!(matches!(field_update(&Some(Some(" ".into())), Bio::parse), Ok(FieldUpdate::Clear)));
+        assert!(matches!(field_update(&Some(Some("Hi".into())), Bio::parse), Ok(FieldUpdate::Set(_))));
+        assert!(field_update(&Some(Some("x".repeat(5000))), Bio::parse).is_err());
     }
 
     #[test]

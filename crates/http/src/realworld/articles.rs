@@ -104,9 +104,9 @@ pub(crate) async fn create(
         description: article.description,
         body: article.body,
         tags: article.tag_list,
+        status: None,
     };
-    let published = |_: &mut ValidationErrors| Some(PostStatus::Published);
-    let Some(draft) = input::post_draft(&mut errors, fields, "tagList", published) else {
+    let Some(draft) = input::post_draft(&mut errors, fields, "tagList", PostStatus::Published) else {
         return Err(ApiError::from(errors).into());
     };
     let post = services.content().create_post(caller.principal, draft).await.map_err(RwError::about("article"))?;

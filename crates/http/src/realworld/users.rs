@@ -4,15 +4,16 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::LogInError;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
+use folio_domain::accounts::values::TokenLifetime;
 use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
-use folio_domain::accounts::values::{Password, TokenLifetime};
+use garde::Validate;
 use serde::Deserialize;
 
 use super::dto::{ProfileEnvelope, ProfileResponse, UserEnvelope, UserResponse};
 use super::error::RwError;
 use super::{MaybeRwUser, RwUser, respond};
 use crate::error::ApiError;
-use crate::input::{self, present};
+use crate::input::{self, FieldParse, Fields, accepted, parses_all, parses_if_filled, present};
 use crate::state::AppState;
 
 fn user_response(status: actix_web::http::StatusCode, body: UserResponse) -> HttpResponse {
@@ -88,18 +89,29 @@ pub(crate) async fn current(services: web::Data<AppState>, caller: RwUser) -> Re
     Ok(user_response(actix_web::http::StatusCode::OK, UserResponse::new(user, caller.token)))
 }
 
-#[derive(Debug, Deserialize)]
+/// `email`, `username` and `password` may be left out but not blank or null.
+#[derive(Debug, Deserialize, Validate)]
+#[garde(context(FieldParse))]
 pub(crate) struct UpdateUser {
     #[serde(default, deserialize_with = "present")]
+    #[garde(custom(parses_if_filled(Email::parse)))]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[garde(custom(parses_if_filled(Username::parse)))]
     username: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[garde(custom(parses_if_filled(input::password)))]
     password: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[garde(custom(parses_all(|bio| input::field_update(bio, Bio::parse))))]
     bio: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[garde(custom(parses_all(|image| input::field_update(image, ImageUrl::parse))))]
     image: Option<Option<String>>,
+}
+
+impl Fields for UpdateUser {
+    const BODY_ORDER: &'static [&'static str] = &["email", "username", "password", "bio", "image"];
 }
 
 pub(crate) async fn update(
@@ -109,15 +121,15 @@ pub(crate) async fn update(
 ) -> Result<HttpResponse, RwError> {
     let body = body.into_inner().user;
     let mut errors = ValidationErrors::new();
-    // `email`, `username` and `password` may be left out but not blank or null.
-    let email = input::optional_not_blank(&mut errors, "email", body.email, |raw| Email::parse(&raw));
-    let username = input::optional_not_blank(&mut errors, "username", body.username, |raw| Username::parse(&raw));
-    let password = input::optional_not_blank(&mut errors, "password", body.password, Password::parse);
-    let bio = input::clearable(&mut errors, "bio", body.bio, Bio::parse);
-    let image = input::clearable(&mut errors, "image", body.image, ImageUrl::parse);
+    input::validate_into(&mut errors, &body, &[]);
     if !errors.is_empty() {
         return Err(ApiError::from(errors).into());
     }
+    let email = accepted(body.email.flatten(), Email::parse);
+    let username = accepted(body.username.flatten(), Username::parse);
+    let password = accepted(body.password.flatten(), input::password);
+    let bio = input::field_update(&body.bio, Bio::parse).unwrap_or(FieldUpdate::Keep);
+    let image = input::field_update(&body.image, ImageUrl::parse).unwrap_or(FieldUpdate::Keep);
     let accounts = services.accounts();
     if let Some(password) = &password {
         // The identity rule needs the account as it will be after the update;

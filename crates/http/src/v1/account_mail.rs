@@ -6,14 +6,15 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::values::Email;
-use folio_domain::accounts::values::Password;
 use folio_domain::mail::values::AccountToken;
+use garde::Validate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
+use crate::input::{self, FieldParse, Fields, accepted, filled, is_blank, parses};
 use crate::openapi as doc;
 use crate::state::AppState;
 
@@ -33,18 +34,19 @@ const RESET_REQUESTED: &str = "If an account uses this e-mail address, a link to
 /// The answer to a request for a new verification link.
 const VERIFICATION_REQUESTED: &str = "A new verification link is on its way to your e-mail address.";
 
-/// The token field, required and not blank.
-fn required_token(errors: &mut ValidationErrors, token: Option<String>) -> Option<AccountToken> {
-    errors.require("token", token.filter(|token| !token.trim().is_empty())).map(AccountToken::new)
-}
-
 /// A token from a verification link.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct VerifyEmailRequest {
     /// The `token` query parameter of the link in the message.
     #[schema(value_type = String, example = "0192f5a83c2e7b4a9d1e5f6a7b8c9d0e.Jx3y0E6Zr8s1QfVtYb2nW5kPq9uA7cDe4gHiLmNoRsT")]
+    #[garde(custom(filled(is_blank)))]
     token: Option<String>,
+}
+
+impl Fields for VerifyEmailRequest {
+    const BODY_ORDER: &'static [&'static str] = &["token"];
 }
 
 /// Verify my e-mail address
@@ -64,10 +66,13 @@ pub(crate) async fn verify_email(
     services: web::Data<AppState>,
     body: web::Json<VerifyEmailRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let Some(token) = required_token(&mut errors, body.into_inner().token) else {
+    input::validate_into(&mut errors, &body, &[]);
+    let Some(token) = body.token.filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
+    let token = AccountToken::new(token);
     services.account_mail().verify_email(token).await?;
     Ok(envelope::no_content())
 }
@@ -96,11 +101,17 @@ pub(crate) async fn resend_verification(
 }
 
 /// Whose password to reset.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct PasswordResetRequest {
     #[schema(value_type = String, format = Email, example = "alice@example.com")]
+    #[garde(custom(parses(Email::parse)))]
     email: Option<String>,
+}
+
+impl Fields for PasswordResetRequest {
+    const BODY_ORDER: &'static [&'static str] = &["email"];
 }
 
 /// Ask for a password reset link
@@ -121,9 +132,10 @@ pub(crate) async fn request_password_reset(
     services: web::Data<AppState>,
     body: web::Json<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let email = errors.require("email", body.into_inner().email).map(|raw| Email::parse(&raw));
-    let Some(email) = email.and_then(|parsed| errors.check("email", parsed)) else {
+    input::validate_into(&mut errors, &body, &[]);
+    let Some(email) = accepted(body.email, Email::parse).filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
     services.account_mail().request_password_reset(email).await?;
@@ -131,15 +143,22 @@ pub(crate) async fn request_password_reset(
 }
 
 /// A token from a reset link, and the new password.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct PasswordResetConfirmRequest {
     /// The `token` query parameter of the link in the message.
     #[schema(value_type = String)]
+    #[garde(custom(filled(is_blank)))]
     token: Option<String>,
     /// At least 8 characters and at most 72 bytes; not a common password, nor the email or username.
     #[schema(value_type = String, format = Password, min_length = 8)]
+    #[garde(custom(parses(input::password)))]
     new_password: Option<String>,
+}
+
+impl Fields for PasswordResetConfirmRequest {
+    const BODY_ORDER: &'static [&'static str] = &["token", "newPassword"];
 }
 
 /// Set a new password with a reset link
@@ -162,12 +181,13 @@ pub(crate) async fn confirm_password_reset(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let token = required_token(&mut errors, body.token);
-    let password = errors.require("newPassword", body.new_password).map(Password::parse);
-    let password = password.and_then(|parsed| errors.check("newPassword", parsed));
-    let (Some(token), Some(password)) = (token, password) else {
+    input::validate_into(&mut errors, &body, &[]);
+    let (Some(token), Some(password), true) =
+        (body.token, accepted(body.new_password, input::password), errors.is_empty())
+    else {
         return Err(errors.into());
     };
+    let token = AccountToken::new(token);
     services.account_mail().reset_password(token, password).await?;
     Ok(envelope::no_content())
 }

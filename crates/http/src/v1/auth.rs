@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::Registration;
 use folio_domain::accounts::values::{RefreshToken, TokenLifetime};
+use garde::Validate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -11,7 +12,7 @@ use super::dto::SignedInResponse;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data};
 use crate::error::ApiError;
-use crate::input;
+use crate::input::{self, FieldParse, Fields, filled};
 use crate::openapi as doc;
 use crate::state::AppState;
 
@@ -105,12 +106,18 @@ pub(crate) async fn log_in(
 }
 
 /// A refresh token to trade for a new pair.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct RefreshRequest {
     /// The `refreshToken` of the last sign-in or refresh.
     #[schema(value_type = String)]
+    #[garde(custom(filled(str::is_empty)))]
     refresh_token: Option<String>,
+}
+
+impl Fields for RefreshRequest {
+    const BODY_ORDER: &'static [&'static str] = &["refreshToken"];
 }
 
 /// Refresh the tokens
@@ -132,8 +139,11 @@ pub(crate) async fn refresh(
     services: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(token) = body.into_inner().refresh_token.filter(|token| !token.is_empty()) else {
-        return Err(ValidationErrors::single("refreshToken", "required", "refreshToken is required").into());
+    let body = body.into_inner();
+    let mut errors = ValidationErrors::new();
+    input::validate_into(&mut errors, &body, &[]);
+    let Some(token) = body.refresh_token.filter(|_| errors.is_empty()) else {
+        return Err(errors.into());
     };
     let signed_in = services.accounts().refresh(RefreshToken::new(token)).await?;
     Ok(envelope::ok(SignedInResponse::from(signed_in)))

@@ -39,14 +39,14 @@ pub(crate) struct CreatePostRequest {
 impl CreatePostRequest {
     fn try_into_domain(self) -> Result<PostDraft, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let fields =
-            input::PostFields { title: self.title, description: self.description, body: self.body, tags: self.tags };
-        let status = self.status;
-        let status = |errors: &mut ValidationErrors| match status {
-            None => Some(PostStatus::Draft),
-            Some(raw) => errors.check("status", PostStatus::parse(&raw)),
+        let fields = input::PostFields {
+            title: self.title,
+            description: self.description,
+            body: self.body,
+            tags: self.tags,
+            status: self.status,
         };
-        input::post_draft(&mut errors, fields, "tags", status).ok_or(errors)
+        input::post_draft(&mut errors, fields, "tags", PostStatus::Draft).ok_or(errors)
     }
 }
 

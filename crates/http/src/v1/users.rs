@@ -3,11 +3,12 @@
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::PasswordChange;
-use folio_domain::accounts::model::ProfileChanges;
+use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
 use folio_domain::accounts::ports::UserQuery;
+use folio_domain::accounts::values::PasswordAttempt;
 use folio_domain::accounts::values::{Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt};
 use folio_domain::pagination::SearchTerm;
+use garde::Validate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,7 +17,9 @@ use super::dto::UserResponse;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data, List};
 use crate::error::ApiError;
-use crate::input::{self, present};
+use crate::input::{
+    self, FieldParse, Fields, accepted, filled, not_null, parses, parses_all, parses_if_present, present,
+};
 use crate::openapi as doc;
 use crate::state::AppState;
 
@@ -38,66 +41,73 @@ pub(crate) async fn me(
 }
 
 /// A partial update of the caller's account: a field left out is kept.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UpdateMyAccountRequest)]
+#[garde(context(FieldParse))]
 pub(crate) struct UpdateMeRequest {
     /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, format = Email, max_length = 254, example = "alice@example.com")]
+    #[garde(custom(parses_if_present(Email::parse)))]
     email: Option<Option<String>>,
     /// May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, min_length = 3, max_length = 32, example = "alice")]
+    #[garde(custom(parses_if_present(Username::parse)))]
     username: Option<Option<String>>,
     /// `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 64)]
+    #[garde(custom(parses_all(|name| input::field_update(name, DisplayName::parse))))]
     display_name: Option<Option<String>>,
     /// `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 1000)]
+    #[garde(custom(parses_all(|bio| input::field_update(bio, Bio::parse))))]
     bio: Option<Option<String>>,
     /// An `http` or `https` URL; `null` or `""` removes it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
+    #[garde(custom(parses_all(|image| input::field_update(image, ImageUrl::parse))))]
     image: Option<Option<String>>,
     /// Settings to change; one left out is kept.
     #[serde(default)]
+    #[garde(dive)]
     settings: Option<UpdateSettingsRequest>,
 }
 
+impl Fields for UpdateMeRequest {
+    const BODY_ORDER: &'static [&'static str] =
+        &["email", "username", "displayName", "bio", "image", "settings.notifyOnComment"];
+}
+
 /// A partial update of the account's settings.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UpdateUserSettingsRequest)]
+#[garde(context(FieldParse))]
 pub(crate) struct UpdateSettingsRequest {
     /// Mail me when someone else comments on my posts. May be changed, not removed: `null` is refused.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
+    #[garde(custom(not_null))]
     notify_on_comment: Option<Option<bool>>,
 }
 
 impl UpdateMeRequest {
     fn try_into_domain(self) -> Result<ProfileChanges, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let changes = ProfileChanges {
-            email: input::optional(&mut errors, "email", self.email, Email::parse),
-            username: input::optional(&mut errors, "username", self.username, Username::parse),
-            display_name: input::clearable(&mut errors, "displayName", self.display_name, DisplayName::parse),
-            bio: input::clearable(&mut errors, "bio", self.bio, Bio::parse),
-            image: input::clearable(&mut errors, "image", self.image, ImageUrl::parse),
-            notify_on_comment: match self.settings.and_then(|settings| settings.notify_on_comment) {
-                None => None,
-                Some(None) => {
-                    let field = "settings.notifyOnComment";
-                    errors.add(field, "blank", format!("{field} can't be null"));
-                    None
-                }
-                Some(value) => value,
-            },
-        };
-        errors.into_result().map(|()| changes)
+        input::validate_into(&mut errors, &self, &[]);
+        errors.into_result()?;
+        Ok(ProfileChanges {
+            email: accepted(self.email.flatten(), Email::parse),
+            username: accepted(self.username.flatten(), Username::parse),
+            display_name: input::field_update(&self.display_name, DisplayName::parse).unwrap_or(FieldUpdate::Keep),
+            bio: input::field_update(&self.bio, Bio::parse).unwrap_or(FieldUpdate::Keep),
+            image: input::field_update(&self.image, ImageUrl::parse).unwrap_or(FieldUpdate::Keep),
+            notify_on_comment: self.settings.and_then(|settings| settings.notify_on_comment.flatten()),
+        })
     }
 }
 
@@ -124,14 +134,21 @@ pub(crate) async fn update_me(
 }
 
 /// The current password, to prove it is the owner, and the new one.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct ChangePasswordRequest {
     #[schema(value_type = String, format = Password)]
+    #[garde(custom(filled(str::is_empty)))]
     current_password: Option<String>,
     /// At least 8 characters and at most 72 bytes; not a common password, nor the email or username.
     #[schema(value_type = String, format = Password, min_length = 8)]
+    #[garde(custom(parses(input::password)))]
     new_password: Option<String>,
+}
+
+impl Fields for ChangePasswordRequest {
+    const BODY_ORDER: &'static [&'static str] = &["currentPassword", "newPassword"];
 }
 
 /// Change my password
@@ -152,12 +169,11 @@ pub(crate) async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let current = errors.require("currentPassword", body.current_password.filter(|p| !p.is_empty()));
-    let new = errors.require("newPassword", body.new_password).map(Password::parse);
-    let new = new.and_then(|parsed| errors.check("newPassword", parsed));
-    let (Some(current), Some(new)) = (current, new) else {
+    input::validate_into(&mut errors, &body, &[]);
+    let (Some(current), Some(new)) = (body.current_password, accepted(body.new_password, input::password)) else {
         return Err(errors.into());
     };
+    errors.into_result()?;
     let change = PasswordChange { current: PasswordAttempt::new(current), new };
     services.accounts().change_password(principal, change).await?;
     Ok(envelope::no_content())
@@ -237,11 +253,17 @@ pub(crate) async fn get(
 }
 
 /// The role to give.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(context(FieldParse))]
 pub(crate) struct ChangeRoleRequest {
     #[schema(schema_with = super::dto::role_schema, required = true)]
+    #[garde(custom(parses(Role::parse)))]
     role: Option<String>,
+}
+
+impl Fields for ChangeRoleRequest {
+    const BODY_ORDER: &'static [&'static str] = &["role"];
 }
 
 /// Change an account's role
@@ -267,9 +289,10 @@ pub(crate) async fn change_role(
     id: web::Path<Uuid>,
     body: web::Json<ChangeRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
     let mut errors = ValidationErrors::new();
-    let role = errors.require("role", body.into_inner().role).map(|raw| Role::parse(&raw));
-    let Some(role) = role.and_then(|parsed| errors.check("role", parsed)) else {
+    input::validate_into(&mut errors, &body, &[]);
+    let Some(role) = accepted(body.role, Role::parse).filter(|_| errors.is_empty()) else {
         return Err(errors.into());
     };
     let user = services.user_admin().change_role(principal, UserId::new(id.into_inner()), role).await?;

@@ -8,6 +8,7 @@ use folio_domain::webhooks::EndpointRegistration;
 use folio_domain::webhooks::model::{CreatedEndpoint, Delivery, EndpointState, WebhookEndpoint};
 use folio_domain::webhooks::ports::EndpointChanges;
 use folio_domain::webhooks::values::{EventSet, WebhookId, WebhookUrl};
+use garde::Validate;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use super::dto::one_of;
 use crate::auth::Authenticated;
 use crate::envelope::{self, Data, List, timestamp};
 use crate::error::ApiError;
-use crate::input::{self, present};
+use crate::input::{self, FieldParse, Fields, accepted, not_null, parses, parses_if_present, present};
 use crate::openapi as doc;
 use crate::state::AppState;
 
@@ -184,29 +185,37 @@ impl From<Delivery> for DeliveryResponse {
 }
 
 /// A new endpoint.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = CreateWebhookRequest)]
+#[garde(context(FieldParse))]
 pub(crate) struct CreateRequest {
     /// An absolute `http` or `https` URL without user name, password or
     /// fragment. Its host must resolve to public addresses only (unless the
     /// server allows private targets).
     #[schema(value_type = String, format = "uri", max_length = 2048, required = true,
         example = "https://hooks.example.com/folio")]
+    #[garde(custom(parses(WebhookUrl::parse)))]
     url: Option<String>,
     #[schema(schema_with = requested_events_schema, required = true)]
+    #[garde(custom(parses(EventSet::parse::<String>)))]
     events: Option<Vec<String>>,
     /// `false` registers it disabled. Default `true`.
     #[schema(default = true)]
+    #[garde(skip)]
     enabled: Option<bool>,
+}
+
+impl Fields for CreateRequest {
+    const BODY_ORDER: &'static [&'static str] = &["url", "events"];
 }
 
 impl CreateRequest {
     fn try_into_domain(self) -> Result<EndpointRegistration, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let url = errors.require("url", self.url).and_then(|raw| errors.check("url", WebhookUrl::parse(&raw)));
-        let events =
-            errors.require("events", self.events).and_then(|raw| errors.check("events", EventSet::parse(&raw)));
+        input::validate_into(&mut errors, &self, &[]);
+        let url = accepted(self.url, WebhookUrl::parse);
+        let events = accepted(self.events, EventSet::parse::<String>);
         match (url, events) {
             (Some(url), Some(events)) if errors.is_empty() => {
                 Ok(EndpointRegistration { url, events, enabled: self.enabled.unwrap_or(true) })
@@ -217,44 +226,42 @@ impl CreateRequest {
 }
 
 /// A partial update: a field left out is kept; none may be `null`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UpdateWebhookRequest)]
+#[garde(context(FieldParse))]
 pub(crate) struct UpdateRequest {
     /// A new URL, checked like a new endpoint's.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, format = "uri", max_length = 2048)]
+    #[garde(custom(parses_if_present(WebhookUrl::parse)))]
     url: Option<Option<String>>,
     /// A new set of events (replaces the old one).
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = requested_events_schema)]
+    #[garde(custom(parses_if_present(EventSet::parse::<String>)))]
     events: Option<Option<Vec<String>>>,
     /// `true` enables it and forgets its failures; `false` disables it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
+    #[garde(custom(not_null))]
     enabled: Option<Option<bool>>,
 }
 
-/// A field that may be left out but not set to `null`.
-fn not_null<T>(errors: &mut ValidationErrors, field: &str, value: Option<Option<T>>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.add(field, "blank", format!("{field} can't be null"));
-            None
-        }
-        Some(Some(value)) => Some(value),
-        None => None,
-    }
+impl Fields for UpdateRequest {
+    const BODY_ORDER: &'static [&'static str] = &["url", "events", "enabled"];
 }
 
 impl UpdateRequest {
     fn try_into_domain(self) -> Result<EndpointChanges, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let url = not_null(&mut errors, "url", self.url).and_then(|raw| errors.check("url", WebhookUrl::parse(&raw)));
-        let events =
-            not_null(&mut errors, "events", self.events).and_then(|raw| errors.check("events", EventSet::parse(&raw)));
-        let enabled = not_null(&mut errors, "enabled", self.enabled);
-        errors.into_result().map(|()| EndpointChanges { url, events, enabled })
+        input::validate_into(&mut errors, &self, &[]);
+        errors.into_result()?;
+        Ok(EndpointChanges {
+            url: accepted(self.url.flatten(), WebhookUrl::parse),
+            events: accepted(self.events.flatten(), EventSet::parse::<String>),
+            enabled: self.enabled.flatten(),
+        })
     }
 }
 
