@@ -5,8 +5,7 @@
 
 use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
-use folio_domain::accounts::values::Email;
-use folio_domain::accounts::values::Password;
+use folio_domain::accounts::values::{Email, Password};
 use folio_domain::mail::values::AccountToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -5,8 +5,9 @@ use folio_domain::ValidationErrors;
 use folio_domain::accounts::PasswordChange;
 use folio_domain::accounts::model::ProfileChanges;
 use folio_domain::accounts::ports::UserQuery;
-use folio_domain::accounts::values::{Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
-use folio_domain::accounts::values::{Password, PasswordAttempt};
+use folio_domain::accounts::values::{
+    Bio, DisplayName, Email, ImageUrl, Password, PasswordAttempt, Role, UserId, Username,
+};
 use folio_domain::pagination::SearchTerm;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
