@@ -20,7 +20,7 @@ pub struct RateLimitConfig {
     pub global_max: u32,
     /// The global window.
     pub global_window_seconds: u64,
-    /// Authentication attempts per client IP and per account per `auth_window_seconds`.
+    /// Authentication attempts per client IP per `auth_window_seconds`.
     pub auth_max: u32,
     /// The authentication window.
     pub auth_window_seconds: u64,
