@@ -8,8 +8,10 @@ use chrono::{TimeZone, Utc};
 use common::TestServices;
 use folio_domain::PortError;
 use folio_domain::accounts::model::{FieldUpdate, User, UserSettings};
-use folio_domain::accounts::values::{AccessToken, IssuedTokens, Principal, RefreshToken, SessionId, TokenLifetime};
-use folio_domain::accounts::values::{AccountStatus, Bio, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::accounts::values::{
+    AccessToken, AccountStatus, Bio, Email, ImageUrl, IssuedTokens, Principal, RefreshToken, Role, SessionId,
+    TokenLifetime, UserId, Username,
+};
 use folio_domain::accounts::{AdminError, AuthenticateError, LogInError, RegisterError, SignedIn};
 use folio_domain::pagination::{Page, SearchTerm};
 use folio_http::HttpSettings;

@@ -11,8 +11,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_domain::PortError;
 use folio_domain::accounts::ports::{NewRefreshToken, NewSession, Rotation, SessionRecord, SessionStore};
-use folio_domain::accounts::values::{AccountStatus, Role, UserId, Username};
-use folio_domain::accounts::values::{RefreshTokenHash, SessionId};
+use folio_domain::accounts::values::{AccountStatus, RefreshTokenHash, Role, SessionId, UserId, Username};
 use uuid::Uuid;
 
 use crate::error::{invalid_stored, pool_failed, query_failed};

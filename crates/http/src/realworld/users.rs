@@ -4,8 +4,7 @@ use actix_web::{HttpResponse, web};
 use folio_domain::ValidationErrors;
 use folio_domain::accounts::LogInError;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges};
-use folio_domain::accounts::values::TokenLifetime;
-use folio_domain::accounts::values::{Bio, Email, ImageUrl, Username};
+use folio_domain::accounts::values::{Bio, Email, ImageUrl, TokenLifetime, Username};
 use garde::Validate;
 use serde::Deserialize;
 

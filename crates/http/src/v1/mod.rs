@@ -4,10 +4,12 @@
 //! table is the single source of truth: it registers the routes with actix,
 //! lists them in [`V1_ROUTES`], and feeds the same handlers to the OpenAPI
 //! document ([`V1Api`]), so a handler cannot be routed without being
-//! documented. Each handler's `#[utoipa::path]` states its method and path a
-//! second time (utoipa needs them there); `tests/openapi.rs` fails when the two
-//! disagree, and drives the real router to check that it serves exactly the
-//! documented routes.
+//! documented. A row names its path once (`NAME = "/path"`): the handler's
+//! `#[utoipa::path]` refers to it as `crate::v1::paths::NAME`, and a route's
+//! authentication budget is named in the row too. The method is still stated
+//! in the annotation (utoipa needs it there); `tests/openapi.rs` fails when the
+//! two disagree, and drives the real router to check that it serves exactly
+//! the documented routes.
 
 mod account_mail;
 mod auth;

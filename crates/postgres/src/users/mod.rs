@@ -15,8 +15,7 @@ use folio_domain::accounts::ports::{
     AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, UserCredentials, UserQuery, UserRepository,
     UserWriteError,
 };
-use folio_domain::accounts::values::{Email, UserId};
-use folio_domain::accounts::values::{PasswordHash, SessionId};
+use folio_domain::accounts::values::{Email, PasswordHash, SessionId, UserId};
 use folio_domain::pagination::Page;
 
 use crate::pool::PgPool;

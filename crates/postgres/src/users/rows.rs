@@ -8,8 +8,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use folio_domain::PortError;
 use folio_domain::accounts::model::{FieldUpdate, ProfileChanges, User, UserSettings};
 use folio_domain::accounts::ports::{NewUser, UniqueField, UserCredentials, UserQuery, UserWriteError};
-use folio_domain::accounts::values::PasswordHash;
-use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, Username};
+use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, PasswordHash, Role, Username};
 use folio_domain::content::model::Author;
 use uuid::Uuid;
 

@@ -8,8 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_domain::accounts::model::{ProfileChanges, User};
 use folio_domain::accounts::ports::{AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, UserWriteError};
-use folio_domain::accounts::values::{AccountStatus, Email, Role, UserId};
-use folio_domain::accounts::values::{PasswordHash, SessionId};
+use folio_domain::accounts::values::{AccountStatus, Email, PasswordHash, Role, SessionId, UserId};
 
 use super::rows::{NewUserRow, ProfileChangeset, UserRow, write_failed};
 use crate::error::{TxError, pool_failed, query_failed};

@@ -2,13 +2,11 @@
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use folio_domain::accounts::ports::{NewRefreshToken, NewSession, NewUser, SessionStore, UserRepository};
-use folio_domain::accounts::values::{Email, Role, UserId, Username};
-use folio_domain::accounts::values::{PasswordHash, RefreshTokenHash, SessionId};
-use folio_domain::content::PostDraft;
-use folio_domain::content::PostListing;
+use folio_domain::accounts::values::{Email, PasswordHash, RefreshTokenHash, Role, SessionId, UserId, Username};
 use folio_domain::content::model::PostSummary;
 use folio_domain::content::ports::{NewPost, PostRepository};
 use folio_domain::content::values::{Body, Description, PostId, PostStatus, Slug, TagList, Title};
+use folio_domain::content::{PostDraft, PostListing};
 use folio_domain::pagination::{Page, PageRequest};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgPostRepository, PgSessionStore, PgUserRepository};

@@ -2,8 +2,7 @@
 
 use chrono::TimeDelta;
 use folio_domain::accounts::ports::{AccessChange, AdminGuard, Rotation, SessionRecord, SessionStore, UserRepository};
-use folio_domain::accounts::values::SessionId;
-use folio_domain::accounts::values::{AccountStatus, Role, UserId, Username};
+use folio_domain::accounts::values::{AccountStatus, Role, SessionId, UserId, Username};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
 use uuid::Uuid;

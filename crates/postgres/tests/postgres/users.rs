@@ -6,8 +6,9 @@ use folio_domain::accounts::ports::{
     AccessChange, AccessWriteError, AdminGuard, NewSession, NewUser, SessionStore, UniqueField, UserQuery,
     UserRepository, UserWriteError,
 };
-use folio_domain::accounts::values::PasswordHash;
-use folio_domain::accounts::values::{AccountStatus, Bio, DisplayName, Email, ImageUrl, Role, UserId, Username};
+use folio_domain::accounts::values::{
+    AccountStatus, Bio, DisplayName, Email, ImageUrl, PasswordHash, Role, UserId, Username,
+};
 use folio_domain::pagination::{PageRequest, SearchTerm};
 use folio_postgres::testing::TestDatabase;
 use folio_postgres::{PgSessionStore, PgUserRepository};
