@@ -1,111 +1,17 @@
-//! The OpenAPI 3.1 document of the native API (`/api/v1`), generated from the
-//! code with `utoipa`: the handlers' `#[utoipa::path]` annotations, the DTOs'
-//! `ToSchema` derives, and the error responses and security scheme below.
-//!
-//! Contract:
-//! - the document names exactly the routes of the `/api/v1` route table (see
-//!   `v1/mod.rs`; `tests/openapi.rs` checks it against the running router);
-//! - every operation lists its own business errors in its annotation, and
-//!   `CommonResponses` adds the ones every route shares, so no operation can
-//!   forget them: 429, 500 and 503 everywhere; 401 where a bearer token is
-//!   accepted; 400, 413 and 415 where a JSON body is read;
-//! - every error response is the envelope
-//!   `{"error": {"code", "message", "details", "requestId"}}` with one of the
-//!   codes of [`ErrorCode`].
-//!
-//! It is served at `GET /api/v1/openapi.json`, printed by `folio openapi`, and
-//! browsable at `/docs` (see `landing.rs`).
+//! The error responses every operation can give: the envelope's schema, one
+//! reusable response per status with examples of its codes, and the table of
+//! codes with what each means.
 
-use std::sync::LazyLock;
-
-use actix_web::HttpResponse;
-use actix_web::http::header::ContentType;
 use serde_json::Value;
+use utoipa::ToResponse;
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
-use utoipa::{Modify, OpenApi, ToResponse};
 
+use super::ERROR_SCHEMA;
 use crate::error::ErrorCode;
-pub use crate::v1::V1_ROUTES;
-
-/// The name of the bearer (JWT) security scheme in the document.
-pub const BEARER: &str = "bearerAuth";
-
-/// The name of the error envelope's schema in the document.
-const ERROR_SCHEMA: &str = "Error";
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Folio API",
-        description = "The native API of Folio, a content-platform backend: accounts and roles, profiles and \
-follows, posts with drafts, tags, comments and favourites, a personal feed, and signed webhooks.\n\n\
-Successful answers are `{\"data\": ...}`; lists add `\"meta\": {\"page\", \"limit\", \"total\", \"totalPages\"}`. \
-Every failure is `{\"error\": {\"code\", \"message\", \"details\", \"requestId\"}}` with a stable `code`. \
-Field names are camelCase, times are RFC 3339 UTC with milliseconds, ids are UUIDs except comment ids (64-bit \
-integers).\n\n\
-Authenticate with `Authorization: Bearer <access token>`: the access token comes from `POST /api/v1/auth/login` \
-(or `register`), lives 15 minutes, and is renewed with the refresh token at `POST /api/v1/auth/refresh`.",
-        license(name = "MIT OR Apache-2.0"),
-    ),
-    nest((path = "/api/v1", api = crate::v1::V1Api)),
-    components(responses(
-        BadRequest,
-        Unauthenticated,
-        Forbidden,
-        NotFound,
-        Conflict,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        RateLimited,
-        InternalError,
-        Unavailable,
-    )),
-    modifiers(&CommonResponses, &ReferenceNamedSchemas),
-    tags(
-        (name = "auth", description = "Registration and sessions: access and refresh tokens."),
-        (name = "users", description = "The caller's own account."),
-        (name = "admin", description = "Account administration; admins only."),
-        (name = "profiles", description = "Public profiles and following."),
-        (name = "posts", description = "Posts, drafts, publishing, favourites and the personal feed."),
-        (name = "comments", description = "Comments on posts."),
-        (name = "tags", description = "Tags in use."),
-        (name = "webhooks", description = "Webhook endpoints: signed POSTs of public events, and their delivery logs; \
-admins only."),
-        (name = "meta", description = "This document."),
-    ),
-)]
-struct ApiDoc;
-
-/// The OpenAPI document of the native API.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
-}
-
-/// The document as pretty-printed JSON, as served and as `folio openapi` prints it.
-pub fn to_json() -> String {
-    // Serialising a tree of strings, maps and numbers cannot fail.
-    document().to_pretty_json().unwrap_or_default()
-}
-
-static JSON: LazyLock<String> = LazyLock::new(to_json);
-
-/// This document, in OpenAPI 3.1 JSON.
-#[utoipa::path(
-    get,
-    path = crate::v1::paths::OPENAPI_JSON,
-    operation_id = "getOpenApiDocument",
-    tag = "meta",
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API.", content_type = "application/json",
-        body = Object)),
-)]
-pub(crate) async fn serve() -> HttpResponse {
-    HttpResponse::Ok().content_type(ContentType::json()).body(JSON.as_str())
-}
 
 /// Every error code, each with the status it is sent with and what it means.
 const ERROR_CODES: [ErrorCode; 12] = [
@@ -149,7 +55,7 @@ fn describe(code: ErrorCode) -> (&'static str, &'static str) {
 }
 
 /// The error envelope's schema.
-fn error_schema() -> Schema {
+pub(super) fn error_schema() -> Schema {
     let codes = ERROR_CODES.map(|code| describe(code).0);
     let code_list = ERROR_CODES
         .iter()
@@ -402,116 +308,8 @@ fn unavailable() -> Response {
 }
 
 /// A `$ref` to a reusable response.
-fn reference<R: for<'r> ToResponse<'r>>() -> RefOr<Response> {
+pub(super) fn reference<R: for<'r> ToResponse<'r>>() -> RefOr<Response> {
     RefOr::Ref(Ref::from_response_name(R::response().0))
-}
-
-/// Adds what every operation shares: the error schema, the bearer scheme, and
-/// the error responses that do not depend on the operation's own logic.
-#[derive(Debug)]
-struct CommonResponses;
-
-impl Modify for CommonResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.schemas.insert(ERROR_SCHEMA.to_owned(), RefOr::T(error_schema()));
-        components.security_schemes.insert(
-            BEARER.to_owned(),
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "A short-lived access token from `POST /api/v1/auth/login`, `register` or `refresh`, sent as \
-                         `Authorization: Bearer <access token>`.",
-                    ))
-                    .build(),
-            ),
-        );
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let takes_body = operation.request_body.is_some();
-                let takes_token = operation.security.iter().flatten().any(|requirement| {
-                    serde_json::to_value(requirement).is_ok_and(|value| value.get(BEARER).is_some())
-                });
-                let mut shared = Vec::new();
-                if takes_body {
-                    shared.extend([
-                        ("400", reference::<BadRequest>()),
-                        ("413", reference::<PayloadTooLarge>()),
-                        ("415", reference::<UnsupportedMediaType>()),
-                    ]);
-                }
-                if takes_token {
-                    shared.push(("401", reference::<Unauthenticated>()));
-                }
-                shared.extend([
-                    ("429", reference::<RateLimited>()),
-                    ("500", reference::<InternalError>()),
-                    ("503", reference::<Unavailable>()),
-                ]);
-                let responses = &mut operation.responses.responses;
-                for (status, reference) in shared {
-                    responses.entry(status.to_owned()).or_insert(reference);
-                }
-            }
-        }
-    }
-}
-
-/// Replaces every inline copy of a named schema with a `$ref` to it.
-///
-/// utoipa 5 inlines the arguments of generic schemas, so `Data<UserResponse>`
-/// would carry a full copy of `User`, and client generators would see an
-/// anonymous type instead of `User`. A subschema equal to a component schema
-/// is that schema, so referencing it changes nothing but the names.
-#[derive(Debug)]
-struct ReferenceNamedSchemas;
-
-impl Modify for ReferenceNamedSchemas {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let Some(components) = openapi.components.as_mut() else {
-            return;
-        };
-        let named: Vec<(String, RefOr<Schema>)> =
-            components.schemas.iter().map(|(name, schema)| (name.clone(), schema.clone())).collect();
-        for (name, schema) in &mut components.schemas {
-            let RefOr::T(schema) = schema else { continue };
-            replace_in_schema(schema, &named, name);
-        }
-    }
-}
-
-/// Replaces the copies in the subschemas of `schema` (not `schema` itself).
-fn replace_in_schema(schema: &mut Schema, named: &[(String, RefOr<Schema>)], own_name: &str) {
-    let children: Vec<&mut RefOr<Schema>> = match schema {
-        Schema::Object(object) => object.properties.values_mut().collect(),
-        Schema::Array(array) => match &mut array.items {
-            ArrayItems::RefOrSchema(items) => vec![items.as_mut()],
-            _ => Vec::new(),
-        },
-        Schema::AllOf(all_of) => all_of.items.iter_mut().collect(),
-        Schema::OneOf(one_of) => one_of.items.iter_mut().collect(),
-        Schema::AnyOf(any_of) => any_of.items.iter_mut().collect(),
-        _ => Vec::new(),
-    };
-    for child in children {
-        if let Some((name, _)) = named.iter().find(|(name, schema)| name != own_name && schema == &*child) {
-            *child = RefOr::Ref(Ref::from_schema_name(name.clone()));
-        } else if let RefOr::T(child) = child {
-            replace_in_schema(child, named, own_name);
-        }
-    }
 }
 
 #[cfg(test)]
