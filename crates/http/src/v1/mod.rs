@@ -20,6 +20,7 @@ mod jobs;
 mod posts;
 mod profiles;
 pub(crate) mod users;
+mod webhook_dto;
 mod webhooks;
 
 use actix_web::http::Method;
