@@ -11,7 +11,8 @@ use folio_domain::accounts::{RegisterError, Registration};
 
 use crate::database::prepare_database;
 use crate::settings::Settings;
-use crate::startup::{Application, build_accounts, build_limiter};
+use crate::startup::Application;
+use crate::startup::services::{build_accounts, build_limiter};
 
 /// Folio: a content-platform backend.
 #[derive(Debug, Parser)]
