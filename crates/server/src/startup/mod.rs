@@ -45,11 +45,6 @@ impl folio_http::Health for PoolHealth {
     }
 }
 
-/// Builds the rate-limit counters the settings ask for.
-///
-/// # Errors
-/// When the Redis backend is chosen and Redis cannot be reached.
-
 /// Serves `GET /metrics` on its own port, for scraping from inside the network
 /// only; it stops with the process.
 fn serve_metrics(settings: &Settings, state: AppState) -> anyhow::Result<()> {

@@ -64,6 +64,10 @@ pub type WebhookServices =
 pub type WebhookDispatcherServices<E> =
     WebhookDispatcher<PgWebhookRepository, E, SystemResolver, ReqwestSender, SystemClock, UuidV7Generator>;
 
+/// Builds the rate-limit counters the settings ask for.
+///
+/// # Errors
+/// When the Redis backend is chosen and Redis cannot be reached.
 pub async fn build_limiter(settings: &Settings) -> anyhow::Result<Limiter> {
     Ok(match settings.rate_limit.backend {
         RateLimitBackend::Memory => Limiter::Memory(InMemoryRateLimiter::new()),
